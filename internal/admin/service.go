@@ -1,0 +1,95 @@
+// Package admin is Roster's domain: tenants, users, sessions and the audit
+// trail, with every rule and every authorization decision. Adapters (the
+// HTTP API, the console, the CLI) parse input, call one Service method and
+// render its answer; storage sits behind the Store interface declared here.
+package admin
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"roster/internal/password"
+)
+
+// Service carries out every administrative action. It is safe for
+// concurrent use.
+type Service struct {
+	store  Store
+	clock  Clock
+	hasher *password.Hasher
+	newID  func() string
+	log    *slog.Logger
+}
+
+// Config wires a Service. Store is required; the rest have defaults.
+type Config struct {
+	Store  Store
+	Clock  Clock            // default: SystemClock
+	Hasher *password.Hasher // default: argon2id with OWASP parameters
+	NewID  func() string    // default: UUIDv7 strings
+	Logger *slog.Logger     // default: slog.Default()
+}
+
+// New returns a Service for cfg.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, newID: cfg.NewID, log: cfg.Logger}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.hasher == nil {
+		s.hasher = password.NewHasher(password.OWASP)
+	}
+	if s.newID == nil {
+		s.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// Clock returns the service's clock.
+func (s *Service) Clock() Clock { return s.clock }
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+func pageLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return defaultPageSize, nil
+	case n < 1 || n > maxPageSize:
+		return 0, Invalid("limit", "out_of_range", "limit is between 1 and %d.", maxPageSize)
+	}
+	return n, nil
+}
+
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, v any) error {
+	if len(s) > 1024 {
+		return errors.New("cursor too long")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// notFoundAs turns the store's ErrNoRows into a NotFound error for what.
+func notFoundAs(err error, what string) error {
+	if errors.Is(err, ErrNoRows) {
+		return NotFound(what)
+	}
+	return err
+}

@@ -1,0 +1,348 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Credentials are what a person types to sign in.
+type Credentials struct {
+	Tenant   string // slug; empty for staff
+	Username string // username or e-mail
+	Password string
+	TOTP     string
+}
+
+// SignInResult is a new session: Token goes to the client once and is
+// never stored.
+type SignInResult struct {
+	User    *User
+	Tenant  *Tenant
+	Session *Session
+	Token   string
+}
+
+// errBadCredentials is the one answer to every failed sign-in, whatever the
+// reason, so that nobody can learn which accounts exist (R-A2).
+var errBadCredentials = &Error{Kind: KindUnauthenticated, Code: "invalid_credentials", Message: "The username or password is incorrect, or the account cannot sign in."}
+
+// SignIn checks credentials and starts a session. Every failure is the same
+// Unauthenticated "invalid_credentials" (the audit trail records the real
+// reason); RateLimited when too many hashes are running.
+func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, error) {
+	slug := strings.TrimSpace(c.Tenant)
+	if slug == "" {
+		slug = platformSlug
+	}
+	login := strings.TrimSpace(c.Username)
+	if len(c.Password) > 4*MaxPasswordLength {
+		c.Password = c.Password[:4*MaxPasswordLength] // bound the work an attacker can ask for
+	}
+	var t *Tenant
+	var u *User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if t, err = tx.TenantBySlug(ctx, slug); err != nil {
+			return err
+		}
+		if login != "" {
+			u, err = tx.UserByLogin(ctx, t.ID, login)
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNoRows) {
+		return nil, err
+	}
+	hash := ""
+	if u != nil && u.Auth == AuthPassword {
+		hash = u.PasswordHash
+	}
+	ok, rehash, herr := s.hasher.Verify(ctx, c.Password, hash)
+	if herr != nil {
+		return nil, hashError(herr)
+	}
+	if t == nil {
+		s.log.InfoContext(ctx, "sign-in failed", "reason", "unknown_tenant")
+		return nil, errBadCredentials
+	}
+	if u == nil {
+		return nil, s.signInFailed(ctx, t, nil, login, "unknown_user")
+	}
+	now := s.clock.Now()
+	if !ok {
+		reason := "wrong_password"
+		switch {
+		case u.Auth == AuthSSO:
+			reason = "sso_user"
+		case u.PasswordHash == "":
+			reason = "no_password"
+		}
+		return nil, s.signInFailed(ctx, t, u, login, reason)
+	}
+	if can, reason := u.CanSignIn(now); !can {
+		return nil, s.signInFailed(ctx, t, u, login, reason)
+	}
+	token, sess := s.newSession(ctx, t, u, now)
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.RecordSignIn(ctx, t.ID, u.ID, now); err != nil {
+			return err
+		}
+		if rehash {
+			if h, err := s.hasher.Hash(ctx, c.Password); err == nil {
+				u.PasswordHash = h
+				if err := tx.UpdateUser(ctx, u); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.InsertSession(ctx, sess); err != nil {
+			return err
+		}
+		e := s.audit(ctx, t.ID, "session.created", userTarget(u), map[string]any{"session_id": sess.ID})
+		e.ActorID, e.ActorName, e.ActorTenantID = u.ID, u.Username, u.TenantID
+		return tx.InsertAuditEvent(ctx, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == StatusPending {
+		u.Status = StatusActive
+	}
+	u.LastSignInAt, u.FailedSignIns = &now, 0
+	return &SignInResult{User: u, Tenant: t, Session: sess, Token: token}, nil
+}
+
+// signInFailed records a failed attempt with its real reason, counts a
+// wrong password towards the lockout, and returns the uniform error.
+func (s *Service) signInFailed(ctx context.Context, t *Tenant, u *User, login, reason string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		target := auditTarget{Type: "user", Name: truncate(login, 64)}
+		if u != nil {
+			target = userTarget(u)
+		}
+		e := s.audit(ctx, t.ID, "session.failed", target, nil)
+		e.Outcome, e.Reason = OutcomeFailure, reason
+		if err := tx.InsertAuditEvent(ctx, e); err != nil {
+			return err
+		}
+		if u == nil || reason != "wrong_password" || u.Locked || u.Status == StatusRemoved {
+			return nil
+		}
+		_, locked, err := tx.RecordSignInFailure(ctx, t.ID, u.ID, t.Settings.LockoutThreshold, s.clock.Now())
+		if err != nil || !locked {
+			return err
+		}
+		if _, err := tx.DeleteUserSessions(ctx, t.ID, u.ID, ""); err != nil {
+			return err
+		}
+		le := s.audit(ctx, t.ID, "user.locked", userTarget(u), map[string]any{"failed_sign_ins": t.Settings.LockoutThreshold})
+		le.ActorID, le.ActorName, le.ActorTenantID = "", "", ""
+		return tx.InsertAuditEvent(ctx, le)
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "recording a failed sign-in", "err", err)
+	}
+	return errBadCredentials
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+func (s *Service) newSession(ctx context.Context, t *Tenant, u *User, now time.Time) (string, *Session) {
+	token := newToken()
+	ri := RequestInfoFrom(ctx)
+	return token, &Session{
+		ID: s.newID(), TenantID: t.ID, UserID: u.ID, TokenHash: HashToken(token),
+		CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(time.Duration(t.Settings.SessionAbsoluteHours) * time.Hour),
+		IP:        ri.IP, UserAgent: truncate(ri.UserAgent, 256),
+	}
+}
+
+// newToken returns 256 random bits, URL-safe.
+func newToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken is how every bearer secret is stored: SHA-256 of the token.
+// Tokens carry 256 random bits, so a fast hash is enough.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Authenticate resolves a session token to its actor and user. A session
+// past its lifetime, or whose user can no longer sign in, ends on the spot.
+// Unauthenticated for an unknown or ended session.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, *User, error) {
+	if token == "" || len(token) > 128 {
+		return nil, nil, errUnauthenticated
+	}
+	now := s.clock.Now()
+	var sess *Session
+	var u *User
+	var t *Tenant
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		if sess, err = tx.SessionByTokenHash(ctx, HashToken(token)); err != nil {
+			return err
+		}
+		if t, err = tx.TenantByID(ctx, sess.TenantID); err != nil {
+			return err
+		}
+		u, err = tx.UserByID(ctx, sess.TenantID, sess.UserID)
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return nil, nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	can, _ := u.CanSignIn(now)
+	idle := time.Duration(t.Settings.SessionIdleMinutes) * time.Minute
+	if !can || !now.Before(sess.ExpiresAt) || sess.idleExpired(now, idle) {
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, t.ID, u.ID, sess.ID) }); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, errUnauthenticated
+	}
+	if now.Sub(sess.LastSeenAt) > touchInterval {
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.TouchSession(ctx, t.ID, sess.ID, now) }); err != nil {
+			return nil, nil, err
+		}
+	}
+	a := &Actor{UserID: u.ID, TenantID: u.TenantID, Username: u.Username, Type: u.Type, SessionID: sess.ID, Restricted: u.MustChangePassword}
+	return a, u, nil
+}
+
+// SignOut ends the actor's current session.
+func (s *Service) SignOut(ctx context.Context) error {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return errUnauthenticated
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteSession(ctx, a.TenantID, a.UserID, a.SessionID); err != nil && !errors.Is(err, ErrNoRows) {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, s.audit(ctx, a.TenantID, "session.ended", auditTarget{"user", a.UserID, a.Username}, map[string]any{"session_id": a.SessionID}))
+	})
+}
+
+// Me returns the signed-in user and their tenant.
+func (s *Service) Me(ctx context.Context) (*User, *Tenant, error) {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return nil, nil, errUnauthenticated
+	}
+	var u *User
+	var t *Tenant
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		if t, err = tx.TenantByID(ctx, a.TenantID); err != nil {
+			return err
+		}
+		u, err = tx.UserByID(ctx, a.TenantID, a.UserID)
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return nil, nil, errUnauthenticated
+	}
+	return u, t, err
+}
+
+// MySessions lists the signed-in user's sessions.
+func (s *Service) MySessions(ctx context.Context) ([]*Session, error) {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return nil, errUnauthenticated
+	}
+	var out []*Session
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		out, err = tx.ListUserSessions(ctx, a.TenantID, a.UserID)
+		return err
+	})
+	return out, err
+}
+
+// EndMySession ends one of the signed-in user's own sessions. NotFound for
+// any other session.
+func (s *Service) EndMySession(ctx context.Context, id string) error {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return errUnauthenticated
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteSession(ctx, a.TenantID, a.UserID, id); err != nil {
+			return notFoundAs(err, "Session")
+		}
+		return tx.InsertAuditEvent(ctx, s.audit(ctx, a.TenantID, "session.ended", auditTarget{"user", a.UserID, a.Username}, map[string]any{"session_id": id}))
+	})
+}
+
+// ChangePassword sets the signed-in user's password after checking the
+// current one (R-A3), lifts a forced change (R-A4) and ends the user's
+// other sessions. A wrong current password counts towards the lockout.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) (*User, error) {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return nil, errUnauthenticated
+	}
+	u, t, err := s.Me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u.Auth != AuthPassword {
+		return nil, Forbidden("sso_user_password", "You sign in through single sign-on and have no password here.")
+	}
+	ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return nil, hashError(err)
+	}
+	if !ok {
+		_ = s.signInFailed(ctx, t, u, u.Username, "wrong_password")
+		return nil, Invalid("current_password", "wrong_password", "The current password is not correct.")
+	}
+	if err := checkPassword(t, u, "new_password", next); err != nil {
+		return nil, err
+	}
+	if current == next {
+		return nil, Invalid("new_password", "password_reused", "The new password must differ from the current one.")
+	}
+	h, err := s.hash(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		fresh, err := tx.UserByID(ctx, t.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		u = fresh
+		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = h, false, s.clock.Now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		n, err := tx.DeleteUserSessions(ctx, t.ID, u.ID, a.SessionID)
+		if err != nil {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.password_changed", userTarget(u), map[string]any{"other_sessions_ended": n}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}

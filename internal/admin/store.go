@@ -1,0 +1,73 @@
+package admin
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the domain needs. Every write of the service runs
+// in one Update transaction together with its audit event.
+type Store interface {
+	// Update runs fn in a read-write transaction, committed when fn returns nil.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is one transaction. Every method takes the tenant explicitly; a row of
+// another tenant is ErrNoRows. Lookups that find nothing return ErrNoRows,
+// writes refused by a unique key return a *UniqueError.
+type Tx interface {
+	InsertTenant(ctx context.Context, t *Tenant) error
+	TenantByID(ctx context.Context, id string) (*Tenant, error)
+	TenantBySlug(ctx context.Context, slug string) (*Tenant, error)
+	ListTenants(ctx context.Context, q TenantQuery) ([]*Tenant, error)
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	// LockTenant serializes the transactions of one tenant that check a
+	// count and then write (last admin). A no-op where transactions are
+	// serial already.
+	LockTenant(ctx context.Context, tenantID string) error
+	// AddSeats adds delta (positive or negative) to the tenant's count of
+	// users. An increase that would pass max_users (when it is not 0)
+	// changes nothing and returns ErrStale.
+	AddSeats(ctx context.Context, tenantID string, delta int) error
+
+	InsertUser(ctx context.Context, u *User) error
+	UserByID(ctx context.Context, tenantID, id string) (*User, error)
+	// UserByLogin finds a user by username or e-mail, ignoring case.
+	UserByLogin(ctx context.Context, tenantID, login string) (*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	DeleteUser(ctx context.Context, tenantID, id string) error
+	CountActiveAdmins(ctx context.Context, tenantID string) (int, error)
+	SearchUsers(ctx context.Context, tenantID string, q UserQuery) ([]*User, error)
+	// RemovedBefore lists users of any tenant removed before t.
+	RemovedBefore(ctx context.Context, t time.Time, limit int) ([]*User, error)
+	// RecordSignInFailure adds one failed password to the user's count and
+	// locks the account when the count reaches threshold, in one statement
+	// so that concurrent attempts are counted exactly.
+	RecordSignInFailure(ctx context.Context, tenantID, userID string, threshold int, at time.Time) (failures int, locked bool, err error)
+	// RecordSignIn notes a successful sign-in: failures reset, a pending
+	// user becomes active.
+	RecordSignIn(ctx context.Context, tenantID, userID string, at time.Time) error
+
+	InsertSession(ctx context.Context, s *Session) error
+	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
+	TouchSession(ctx context.Context, tenantID, id string, at time.Time) error
+	DeleteSession(ctx context.Context, tenantID, userID, id string) error
+	// DeleteUserSessions ends every session of a user but exceptID, and
+	// reports how many ended.
+	DeleteUserSessions(ctx context.Context, tenantID, userID, exceptID string) (int, error)
+	ListUserSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
+
+	InsertAuditEvent(ctx context.Context, e *AuditEvent) error
+	ListAuditEvents(ctx context.Context, tenantID string, q AuditQuery) ([]*AuditEvent, error)
+}
+
+// Clock tells the time; tests use a fixed one.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the wall clock, in UTC.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,347 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// NewUser is the input of CreateUser (R-U1).
+type NewUser struct {
+	Username              string
+	Email                 string
+	FirstName             string
+	LastName              string
+	Phone                 string
+	Locale                string     // default: the tenant's locale
+	Type                  UserType   // default: standard
+	Auth                  AuthMethod // default: password (sso once the tenant has SSO)
+	Password              string     // optional initial password; forces a change at first sign-in
+	ExpiresAt             *time.Time
+	ExpiresInDays         *int
+	MFAEnforced           *bool // default: true
+	NotificationsDisabled bool
+	OtherRecipients       []string
+}
+
+// UserPatch changes a user; nil fields stay as they are. Username and Auth
+// are here only so that an attempt to change them is refused clearly.
+type UserPatch struct {
+	Username              *string
+	Auth                  *AuthMethod
+	Email                 *string
+	FirstName             *string
+	LastName              *string
+	Phone                 *string
+	Locale                *string
+	Type                  *UserType
+	Status                *Status
+	ExpiresAt             *time.Time
+	ExpiresInDays         *int // 0 clears the expiry
+	MFAEnforced           *bool
+	NotificationsDisabled *bool
+	OtherRecipients       *[]string
+	MustChangePassword    *bool
+}
+
+// UserFilter is the caller's view of a user search (R-U7).
+type UserFilter struct {
+	Q                  string
+	Status             string // pending, active, deactivated, removed, expired; empty: all but removed (and deactivated unless IncludeDeactivated)
+	Type               string
+	IncludeDeactivated bool
+	Sort               string
+	Cursor             string
+	Limit              int
+}
+
+// UserPage is one page of a user search.
+type UserPage struct {
+	Items      []*User
+	NextCursor string
+}
+
+// CreateUser creates a pending user in the tenant. Requires
+// roster.users.write. Invalid for bad fields, Conflict "username_taken",
+// "email_taken" or "seat_limit".
+func (s *Service) CreateUser(ctx context.Context, slug string, in NewUser) (*User, error) {
+	var u *User
+	err := s.store.Update(ctx, func(tx Tx) error {
+		t, err := s.tenantFor(ctx, tx, slug, PermUsersWrite)
+		if err != nil {
+			return err
+		}
+		u, err = s.buildUser(ctx, t, in)
+		if err != nil {
+			return err
+		}
+		if err := s.insertUser(ctx, tx, t, u); err != nil {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.created", userTarget(u), map[string]any{"after": userDetails(u)}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// buildUser validates in and returns the user it describes, password hashed.
+func (s *Service) buildUser(ctx context.Context, t *Tenant, in NewUser) (*User, error) {
+	now := s.clock.Now()
+	u := &User{
+		ID: s.newID(), TenantID: t.ID,
+		Username: strings.TrimSpace(in.Username), FirstName: strings.TrimSpace(in.FirstName),
+		LastName: strings.TrimSpace(in.LastName), Phone: strings.TrimSpace(in.Phone),
+		Locale: in.Locale, Type: in.Type, Auth: in.Auth, Status: StatusPending,
+		MFAEnforced: true, NotificationsDisabled: in.NotificationsDisabled,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if u.Locale == "" {
+		u.Locale = t.Settings.Locale
+	}
+	if u.Type == "" {
+		u.Type = TypeStandard
+	}
+	if u.Auth == "" {
+		u.Auth = AuthPassword
+	}
+	if in.MFAEnforced != nil {
+		u.MFAEnforced = *in.MFAEnforced
+	}
+	var err error
+	if err = validateUsername(u.Username); err != nil {
+		return nil, err
+	}
+	if u.Email, err = normalizeEmail("email", in.Email); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ name, v string }{{"first_name", u.FirstName}, {"last_name", u.LastName}} {
+		if err := validateName(f.name, f.v); err != nil {
+			return nil, err
+		}
+	}
+	if err := validatePhone(u.Phone); err != nil {
+		return nil, err
+	}
+	if err := validateLocale(u.Locale); err != nil {
+		return nil, err
+	}
+	if !u.Type.valid() {
+		return nil, Invalid("type", "invalid_type", "type is admin, standard or read_only.")
+	}
+	if u.Auth != AuthPassword && u.Auth != AuthSSO {
+		return nil, Invalid("auth", "invalid_auth", "auth is password or sso.")
+	}
+	if u.OtherRecipients, err = normalizeRecipients(in.OtherRecipients); err != nil {
+		return nil, err
+	}
+	if u.ExpiresAt, err = s.expiry(in.ExpiresAt, in.ExpiresInDays); err != nil {
+		return nil, err
+	}
+	if in.Password != "" {
+		if u.Auth == AuthSSO {
+			return nil, Invalid("password", "sso_user_password", "A single sign-on user has no password.")
+		}
+		if err := checkPassword(t, u, "password", in.Password); err != nil {
+			return nil, err
+		}
+		if u.PasswordHash, err = s.hash(ctx, in.Password); err != nil {
+			return nil, err
+		}
+		u.MustChangePassword = true
+	}
+	return u, nil
+}
+
+// insertUser takes a seat and inserts u, mapping unique keys to conflicts.
+func (s *Service) insertUser(ctx context.Context, tx Tx, t *Tenant, u *User) error {
+	if err := s.takeSeat(ctx, tx, t); err != nil {
+		return err
+	}
+	if err := tx.InsertUser(ctx, u); err != nil {
+		return userConflict(err, u)
+	}
+	return nil
+}
+
+func (s *Service) takeSeat(ctx context.Context, tx Tx, t *Tenant) error {
+	if err := tx.AddSeats(ctx, t.ID, 1); err != nil {
+		if errors.Is(err, ErrStale) {
+			return Conflict("seat_limit", "", "The tenant has reached its limit of %d users.", t.Settings.MaxUsers)
+		}
+		return err
+	}
+	return nil
+}
+
+func userConflict(err error, u *User) error {
+	var ue *UniqueError
+	if errors.As(err, &ue) {
+		if strings.Contains(ue.Constraint, "email") {
+			return Conflict("email_taken", "email", "Another user of this tenant has the e-mail address %s.", u.Email)
+		}
+		return Conflict("username_taken", "username", "The username %q is taken in this tenant.", u.Username)
+	}
+	return err
+}
+
+func (s *Service) expiry(at *time.Time, days *int) (*time.Time, error) {
+	if at != nil && days != nil {
+		return nil, Invalid("expires_in_days", "conflicting_fields", "Give expires_at or expires_in_days, not both.")
+	}
+	if days != nil {
+		if *days < 0 || *days > 3650 {
+			return nil, Invalid("expires_in_days", "out_of_range", "expires_in_days is between 1 and 3650 (0 clears the expiry).")
+		}
+		if *days == 0 {
+			return nil, nil
+		}
+		t := s.clock.Now().Add(time.Duration(*days) * 24 * time.Hour)
+		return &t, nil
+	}
+	if at != nil {
+		t := at.UTC()
+		if !t.After(s.clock.Now()) {
+			return nil, Invalid("expires_at", "in_the_past", "expires_at must be in the future.")
+		}
+		return &t, nil
+	}
+	return nil, nil
+}
+
+// GetUser returns a user of the tenant, removed ones included (so that
+// they can be restored). Requires roster.users.read, or being that user.
+func (s *Service) GetUser(ctx context.Context, slug, id string) (*User, error) {
+	var u *User
+	err := s.store.View(ctx, func(tx Tx) error {
+		_, user, err := s.userFor(ctx, tx, slug, id, PermUsersRead)
+		u = user
+		return err
+	})
+	return u, err
+}
+
+// userFor loads the tenant and one of its users after checking perm. A
+// user may always read themselves.
+func (s *Service) userFor(ctx context.Context, tx Tx, slug, id string, perm Permission) (*Tenant, *User, error) {
+	a := ActorFrom(ctx)
+	t, err := s.tenantFor(ctx, tx, slug, perm)
+	if err != nil {
+		if perm != PermUsersRead || a == nil || a.UserID != id || KindOf(err) != KindForbidden || a.Restricted {
+			return nil, nil, err
+		}
+		if t, err = tx.TenantBySlug(ctx, slug); err != nil {
+			return nil, nil, notFoundAs(err, "Tenant")
+		}
+	}
+	u, err := tx.UserByID(ctx, t.ID, id)
+	if err != nil {
+		return nil, nil, notFoundAs(err, "User")
+	}
+	return t, u, nil
+}
+
+// SearchUsers finds users by substring and filters, one keyset page at a
+// time (R-U7). Requires roster.users.read.
+func (s *Service) SearchUsers(ctx context.Context, slug string, f UserFilter) (*UserPage, error) {
+	q, err := s.userQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	q.Limit++
+	var page UserPage
+	err = s.store.View(ctx, func(tx Tx) error {
+		t, err := s.tenantFor(ctx, tx, slug, PermUsersRead)
+		if err != nil {
+			return err
+		}
+		items, err := tx.SearchUsers(ctx, t.ID, q)
+		if err != nil {
+			return err
+		}
+		if len(items) > limit {
+			items = items[:limit]
+			last := items[limit-1]
+			page.NextCursor = encodeCursor(userCursor{Sort: q.Sort, UserCursor: UserCursor{Key: last.SortKey(q.Sort), ID: last.ID}})
+		}
+		page.Items = items
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+type userCursor struct {
+	Sort UserSort `json:"s"`
+	UserCursor
+}
+
+const maxQueryLength = 100
+
+func (s *Service) userQuery(f UserFilter) (UserQuery, error) {
+	q := UserQuery{Q: strings.ToLower(strings.TrimSpace(f.Q)), Sort: UserSort(f.Sort), Now: s.clock.Now()}
+	if len([]rune(q.Q)) > maxQueryLength {
+		return q, Invalid("q", "too_long", "A search has at most %d characters.", maxQueryLength)
+	}
+	var err error
+	if q.Limit, err = pageLimit(f.Limit); err != nil {
+		return q, err
+	}
+	if q.Sort == "" {
+		q.Sort = SortUsername
+	}
+	if !q.Sort.valid() {
+		return q, Invalid("sort", "invalid_sort", "sort is one of username, -username, email, name, created_at, -created_at.")
+	}
+	if f.Type != "" {
+		if q.Type = UserType(f.Type); !q.Type.valid() {
+			return q, Invalid("type", "invalid_type", "type is admin, standard or read_only.")
+		}
+	}
+	no, yes := false, true
+	switch Status(f.Status) {
+	case "":
+		q.Statuses = []Status{StatusPending, StatusActive}
+		if f.IncludeDeactivated {
+			q.Statuses = append(q.Statuses, StatusDeactivated)
+		}
+	case StatusPending, StatusActive:
+		q.Statuses, q.Expired = []Status{Status(f.Status)}, &no
+	case StatusDeactivated, StatusRemoved:
+		q.Statuses = []Status{Status(f.Status)}
+	case StatusExpired:
+		q.Statuses, q.Expired = []Status{StatusPending, StatusActive}, &yes
+	default:
+		return q, Invalid("status", "invalid_status", "status is pending, active, deactivated, removed or expired.")
+	}
+	if f.Cursor != "" {
+		var c userCursor
+		if err := decodeCursor(f.Cursor, &c); err != nil || c.ID == "" {
+			return q, Invalid("cursor", "invalid_cursor", "The cursor is not one this server gave out.")
+		}
+		if c.Sort != q.Sort {
+			return q, Invalid("cursor", "invalid_cursor", "The cursor belongs to another sort order.")
+		}
+		q.After = &c.UserCursor
+	}
+	return q, nil
+}
+
+func userDetails(u *User) map[string]any {
+	d := map[string]any{
+		"username": u.Username, "email": u.Email, "first_name": u.FirstName, "last_name": u.LastName,
+		"phone": u.Phone, "locale": u.Locale, "type": string(u.Type), "auth": string(u.Auth),
+		"status": string(u.Status), "locked": u.Locked, "must_change_password": u.MustChangePassword,
+		"mfa_enforced": u.MFAEnforced, "notifications_disabled": u.NotificationsDisabled,
+		"other_recipients": append([]string{}, u.OtherRecipients...), "expires_at": "",
+	}
+	if u.ExpiresAt != nil {
+		d["expires_at"] = u.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return d
+}

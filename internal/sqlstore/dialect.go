@@ -1,0 +1,95 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"roster/internal/admin"
+)
+
+// dialect holds what differs between the engines.
+type dialect interface {
+	name() string
+	// mapError turns driver errors into the store errors of package admin.
+	mapError(err error) error
+	// lockTenant serializes writers of one tenant where needed.
+	lockTenant(ctx context.Context, t *tx, tenantID string) error
+	// searchUsers returns the SQL condition (and its arguments, numbered
+	// from n) that keeps users whose search text contains q.
+	substring(q string, n int, dense bool) (string, []any)
+}
+
+type sqlite struct{}
+
+func (sqlite) name() string { return "sqlite" }
+
+func (sqlite) mapError(err error) error {
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			// "UNIQUE constraint failed: users.tenant_id, users.email_key"
+			msg := se.Error()
+			if i := strings.LastIndex(msg, "failed: "); i >= 0 {
+				msg = msg[i+len("failed: "):]
+			}
+			return &admin.UniqueError{Constraint: msg}
+		}
+	}
+	return err
+}
+
+// SQLite runs one writer at a time (the write pool has one connection and
+// every transaction begins IMMEDIATE), so there is nothing to lock.
+func (sqlite) lockTenant(context.Context, *tx, string) error { return nil }
+
+// With a trigram FTS5 index, three characters or more are looked up in
+// the index; shorter ones are scanned. dense tells whether q matches so
+// many rows that walking the sort order and testing each is faster than
+// fetching every match and sorting.
+func (sqlite) substring(q string, n int, dense bool) (string, []any) {
+	if len(q) < 3 {
+		return "instr(u.search, " + param(n) + ") > 0", []any{q}
+	}
+	col := "u.rowid"
+	if dense {
+		col = "+u.rowid" // keep the planner on the sort index
+	}
+	return col + " IN (SELECT rowid FROM users_fts WHERE users_fts MATCH " + param(n) + ")", []any{ftsPhrase(q)}
+}
+
+// ftsPhrase quotes q as one FTS5 phrase.
+func ftsPhrase(q string) string {
+	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+}
+
+type postgres struct{}
+
+func (postgres) name() string { return "postgres" }
+
+func (postgres) mapError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return &admin.UniqueError{Constraint: pe.ConstraintName}
+	}
+	return err
+}
+
+func (postgres) lockTenant(ctx context.Context, t *tx, tenantID string) error {
+	_, err := t.exec(ctx, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", tenantID)
+	return err
+}
+
+// pg_trgm's GIN index serves LIKE '%q%'.
+func (postgres) substring(q string, n int, _ bool) (string, []any) {
+	return "u.search LIKE " + param(n) + " ESCAPE '\\'", []any{"%" + escapeLike(q) + "%"}
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

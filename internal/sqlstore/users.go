@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster/internal/admin"
+)
+
+const userColumns = `u.tenant_id, u.id, u.username, u.email, u.first_name, u.last_name, u.phone, u.locale, u.type, u.auth,
+	u.status, u.status_before_removal, u.expires_at, u.locked, u.failed_sign_ins, u.must_change_password,
+	u.mfa_enforced, u.mfa_enrolled, u.deactivated_by_licence, u.notifications_disabled, u.other_recipients,
+	u.password_hash, u.last_sign_in_at, u.removed_at, u.created_at, u.updated_at`
+
+func scanUser(s scanner) (*admin.User, error) {
+	var u admin.User
+	var expires, lastSignIn, removed sql.NullInt64
+	var created, updated int64
+	var recipients string
+	err := s.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.Phone, &u.Locale, &u.Type, &u.Auth,
+		&u.Status, &u.StatusBeforeRemoval, &expires, &u.Locked, &u.FailedSignIns, &u.MustChangePassword,
+		&u.MFAEnforced, &u.MFAEnrolled, &u.DeactivatedByLicence, &u.NotificationsDisabled, &recipients,
+		&u.PasswordHash, &lastSignIn, &removed, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(recipients), &u.OtherRecipients); err != nil {
+		return nil, err
+	}
+	u.ExpiresAt, u.LastSignInAt, u.RemovedAt = timePtr(expires), timePtr(lastSignIn), timePtr(removed)
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &u, nil
+}
+
+func recipientsJSON(r []string) string {
+	if r == nil {
+		r = []string{}
+	}
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+func (t *tx) InsertUser(ctx context.Context, u *admin.User) error {
+	_, err := t.exec(ctx, `INSERT INTO users (tenant_id, id, username, username_key, email, email_key, first_name, last_name,
+		name_key, search, phone, locale, type, auth, status, status_before_removal, expires_at, locked, failed_sign_ins,
+		must_change_password, mfa_enforced, mfa_enrolled, deactivated_by_licence, notifications_disabled,
+		other_recipients, password_hash, last_sign_in_at, removed_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
+		u.TenantID, u.ID, u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email), u.FirstName, u.LastName,
+		admin.NameKey(u.FirstName, u.LastName), admin.SearchText(u.Username, u.FirstName, u.LastName, u.Email),
+		u.Phone, u.Locale, u.Type, u.Auth, u.Status, u.StatusBeforeRemoval, nullMicros(u.ExpiresAt), u.Locked, u.FailedSignIns,
+		u.MustChangePassword, u.MFAEnforced, u.MFAEnrolled, u.DeactivatedByLicence, u.NotificationsDisabled,
+		recipientsJSON(u.OtherRecipients), u.PasswordHash, nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt),
+		micros(u.CreatedAt), micros(u.UpdatedAt))
+	return err
+}
+
+func (t *tx) UserByID(ctx context.Context, tenantID, id string) (*admin.User, error) {
+	return one(ctx, t, scanUser, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = $1 AND u.id = $2`, tenantID, id)
+}
+
+func (t *tx) UserByLogin(ctx context.Context, tenantID, login string) (*admin.User, error) {
+	key := strings.ToLower(login)
+	u, err := one(ctx, t, scanUser, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = $1 AND u.username_key = $2`, tenantID, key)
+	if err == admin.ErrNoRows && strings.Contains(key, "@") {
+		return one(ctx, t, scanUser, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = $1 AND u.email_key = $2`, tenantID, key)
+	}
+	return u, err
+}
+
+// UpdateUser writes every mutable column; username and auth never change.
+func (t *tx) UpdateUser(ctx context.Context, u *admin.User) error {
+	return t.execOne(ctx, `UPDATE users SET email = $3, email_key = $4, first_name = $5, last_name = $6, name_key = $7,
+		search = $8, phone = $9, locale = $10, type = $11, status = $12, status_before_removal = $13, expires_at = $14,
+		locked = $15, failed_sign_ins = $16, must_change_password = $17, mfa_enforced = $18, mfa_enrolled = $19,
+		deactivated_by_licence = $20, notifications_disabled = $21, other_recipients = $22, password_hash = $23,
+		last_sign_in_at = $24, removed_at = $25, updated_at = $26
+		WHERE tenant_id = $1 AND id = $2`,
+		u.TenantID, u.ID, u.Email, strings.ToLower(u.Email), u.FirstName, u.LastName, admin.NameKey(u.FirstName, u.LastName),
+		admin.SearchText(u.Username, u.FirstName, u.LastName, u.Email), u.Phone, u.Locale, u.Type, u.Status,
+		u.StatusBeforeRemoval, nullMicros(u.ExpiresAt), u.Locked, u.FailedSignIns, u.MustChangePassword, u.MFAEnforced,
+		u.MFAEnrolled, u.DeactivatedByLicence, u.NotificationsDisabled, recipientsJSON(u.OtherRecipients), u.PasswordHash,
+		nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt), micros(u.UpdatedAt))
+}
+
+func (t *tx) DeleteUser(ctx context.Context, tenantID, id string) error {
+	return t.execOne(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+}
+
+func (t *tx) CountActiveAdmins(ctx context.Context, tenantID string) (int, error) {
+	return one(ctx, t, scanInt, `SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND type = 'admin' AND status = 'active'`, tenantID)
+}
+
+func scanInt(s scanner) (int, error) {
+	var n int
+	err := s.Scan(&n)
+	return n, err
+}
+
+func (t *tx) RemovedBefore(ctx context.Context, before time.Time, limit int) ([]*admin.User, error) {
+	return all(ctx, t, scanUser, `SELECT `+userColumns+` FROM users u
+		WHERE u.removed_at IS NOT NULL AND u.removed_at < $1 AND u.status = 'removed' ORDER BY u.removed_at LIMIT $2`,
+		micros(before), limit)
+}
+
+// RecordSignInFailure counts and locks in one conditional statement: two
+// concurrent failures can never both read the same count.
+func (t *tx) RecordSignInFailure(ctx context.Context, tenantID, userID string, threshold int, at time.Time) (int, bool, error) {
+	type result struct {
+		n      int
+		locked bool
+	}
+	r, err := one(ctx, t, func(s scanner) (result, error) {
+		var r result
+		err := s.Scan(&r.n, &r.locked)
+		return r, err
+	}, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
+		locked = (failed_sign_ins + 1 >= $3), updated_at = $4
+		WHERE tenant_id = $1 AND id = $2 AND locked = FALSE
+		RETURNING failed_sign_ins, locked`, tenantID, userID, threshold, micros(at))
+	return r.n, r.locked, err
+}
+
+func (t *tx) RecordSignIn(ctx context.Context, tenantID, userID string, at time.Time) error {
+	return t.execOne(ctx, `UPDATE users SET failed_sign_ins = 0, last_sign_in_at = $3,
+		status = CASE WHEN status = 'pending' THEN 'active' ELSE status END
+		WHERE tenant_id = $1 AND id = $2`, tenantID, userID, micros(at))
+}
+
+// sortColumns maps a sort order to its key column and direction.
+var sortColumns = map[admin.UserSort]struct {
+	col  string
+	desc bool
+	num  bool
+}{
+	admin.SortUsername:     {"u.username_key", false, false},
+	admin.SortUsernameDesc: {"u.username_key", true, false},
+	admin.SortEmail:        {"u.email_key", false, false},
+	admin.SortName:         {"u.name_key", false, false},
+	admin.SortCreated:      {"u.created_at", false, true},
+	admin.SortCreatedDesc:  {"u.created_at", true, true},
+}
+
+// denseMatches is the number of index matches above which walking the
+// sort order beats fetching every match and sorting it.
+const denseMatches = 2000
+
+// SearchUsers runs one keyset page of a user search: no OFFSET, no count.
+func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery) ([]*admin.User, error) {
+	sc := sortColumns[q.Sort]
+	var where []string
+	args := []any{tenantID}
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	where = append(where, "u.tenant_id = $1")
+	if len(q.Statuses) > 0 {
+		ph := make([]string, len(q.Statuses))
+		for i, s := range q.Statuses {
+			args = append(args, string(s))
+			ph[i] = param(len(args))
+		}
+		where = append(where, "u.status IN ("+strings.Join(ph, ", ")+")")
+	}
+	if q.Expired != nil {
+		args = append(args, micros(q.Now))
+		if *q.Expired {
+			where = append(where, "(u.expires_at IS NOT NULL AND u.expires_at <= "+param(len(args))+")")
+		} else {
+			where = append(where, "(u.expires_at IS NULL OR u.expires_at > "+param(len(args))+")")
+		}
+	}
+	if q.Type != "" {
+		add("u.type = "+param(len(args)+1), string(q.Type))
+	}
+	if q.Q != "" {
+		dense, err := t.denseMatch(ctx, q.Q)
+		if err != nil {
+			return nil, err
+		}
+		cond, a := t.d.substring(q.Q, len(args)+1, dense)
+		add(cond, a...)
+	}
+	if q.After != nil {
+		var key any = q.After.Key
+		if sc.num {
+			n, err := strconv.ParseInt(q.After.Key, 10, 64)
+			if err != nil {
+				return nil, admin.Invalid("cursor", "invalid_cursor", "The cursor is not one this server gave out.")
+			}
+			key = n
+		}
+		op := ">"
+		if sc.desc {
+			op = "<"
+		}
+		add("("+sc.col+", u.id) "+op+" ("+param(len(args)+1)+", "+param(len(args)+2)+")", key, q.After.ID)
+	}
+	dir := ""
+	if sc.desc {
+		dir = " DESC"
+	}
+	args = append(args, q.Limit)
+	query := `SELECT ` + userColumns + ` FROM users u WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + sc.col + dir + `, u.id` + dir + ` LIMIT ` + param(len(args))
+	return all(ctx, t, scanUser, query, args...)
+}
+
+// denseMatch reports whether q matches more users than denseMatches
+// (SQLite only: PostgreSQL's planner has statistics for its own choice).
+func (t *tx) denseMatch(ctx context.Context, q string) (bool, error) {
+	if t.d.name() != "sqlite" || len(q) < 3 {
+		return false, nil
+	}
+	n, err := one(ctx, t, scanInt, `SELECT COUNT(*) FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH $1 LIMIT $2)`, ftsPhrase(q), denseMatches)
+	return n >= denseMatches, err
+}
