@@ -82,7 +82,7 @@ func (s *Service) audit(ctx context.Context, tenantID, action string, target aud
 
 type auditTarget struct{ Type, ID, Name string }
 
-func userTarget(u *User) auditTarget   { return auditTarget{"user", u.ID, u.Username} }
+func userTarget(u *User) auditTarget     { return auditTarget{"user", u.ID, u.Username} }
 func tenantTarget(t *Tenant) auditTarget { return auditTarget{"tenant", t.ID, t.Slug} }
 
 // ListAudit returns a page of a tenant's audit events, newest first.

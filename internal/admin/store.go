@@ -69,5 +69,5 @@ type Clock interface{ Now() time.Time }
 // SystemClock is the wall clock, in UTC.
 type SystemClock struct{}
 
-// Now returns the current UTC time.
-func (SystemClock) Now() time.Time { return time.Now().UTC() }
+// Now returns the current UTC time, to the microsecond the store keeps.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

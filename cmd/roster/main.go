@@ -1,0 +1,240 @@
+// Command roster is Roster's one binary: `roster serve` runs the server,
+// `roster migrate` updates the database schema, `roster version` prints the
+// version.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"roster/internal/admin"
+	"roster/internal/server"
+	"roster/internal/sqlstore"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "roster:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// Main is the program: its output streams and environment are fields so
+// that tests can run it.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Ready, when set, receives the address the server listens on.
+	Ready func(addr string)
+
+	db *sqlstore.DB
+}
+
+const usage = `Roster administers the users of a multi-tenant product.
+
+Usage:
+  roster serve     run the server (SQLite file by default)
+  roster migrate   apply database migrations and exit
+  roster version   print the version
+
+Run "roster <command> -h" for a command's flags.
+`
+
+// Run runs the command named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	defer m.Close()
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return m.serve(ctx, args[1:])
+	case "migrate":
+		return m.migrate(ctx, args[1:])
+	case "version":
+		fmt.Fprintln(m.Stdout, "roster", Version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try roster help)", args[0])
+}
+
+// Close releases what Run opened.
+func (m *Main) Close() error {
+	if m.db != nil {
+		err := m.db.Close()
+		m.db = nil
+		return err
+	}
+	return nil
+}
+
+// Version is the build's version: set by -ldflags, else from the module
+// build information.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev := ""
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+		if rev != "" {
+			return "dev-" + rev
+		}
+	}
+	return "dev"
+}
+
+// config is the server's configuration: flags with ROSTER_* equivalents.
+type config struct {
+	addr          string
+	db            string
+	publicURL     string
+	adminPassword string
+	logLevel      string
+	logFormat     string
+}
+
+func (m *Main) env(name, def string) string {
+	if v := m.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (m *Main) flags(name string, args []string) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&c.db, "db", m.env("ROSTER_DB", "roster.db"), "SQLite file path or postgres:// URL (ROSTER_DB)")
+	if name == "serve" {
+		fs.StringVar(&c.addr, "addr", m.env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (ROSTER_ADDR)")
+		fs.StringVar(&c.publicURL, "public-url", m.env("ROSTER_PUBLIC_URL", ""), "base URL of links in e-mails; https:// sets Secure cookies (ROSTER_PUBLIC_URL)")
+	}
+	fs.StringVar(&c.logLevel, "log-level", m.env("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error (ROSTER_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", m.env("ROSTER_LOG_FORMAT", "json"), "json or text (ROSTER_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.adminPassword = m.Getenv("ROSTER_ADMIN_PASSWORD")
+	return c, nil
+}
+
+func (m *Main) logger(c *config) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "json":
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(m.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want json or text", c.logFormat)
+}
+
+// open opens and migrates the database.
+func (m *Main) open(ctx context.Context, c *config, log *slog.Logger) error {
+	db, err := sqlstore.Open(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range applied {
+		log.Info("applied migration", "name", name)
+	}
+	return nil
+}
+
+func (m *Main) migrate(ctx context.Context, args []string) error {
+	c, err := m.flags("migrate", args)
+	if err != nil {
+		return err
+	}
+	log, err := m.logger(c)
+	if err != nil {
+		return err
+	}
+	if err := m.open(ctx, c, log); err != nil {
+		return err
+	}
+	v, err := m.db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "database schema at version %d (%s)\n", v, m.db.Engine())
+	return nil
+}
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	c, err := m.flags("serve", args)
+	if err != nil {
+		return err
+	}
+	log, err := m.logger(c)
+	if err != nil {
+		return err
+	}
+	if err := m.open(ctx, c, log); err != nil {
+		return err
+	}
+	svc := admin.New(admin.Config{Store: m.db, Logger: log})
+	generated, err := svc.Bootstrap(ctx, c.adminPassword)
+	if err != nil {
+		return fmt.Errorf("creating the platform administrator: %w", err)
+	}
+	if generated != "" {
+		// Shown once, on the terminal only: never in the structured log.
+		fmt.Fprintf(m.Stdout, "\nCreated the staff user \"admin\" with the one-time password:\n\n    %s\n\nSign in with it and choose a new password. It is not shown again.\n\n", generated)
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		Service: svc, DB: m.db, Logger: log, Version: Version(),
+		SecureCookie: strings.HasPrefix(c.publicURL, "https://"),
+	})
+	log.Info("roster listening", "addr", ln.Addr().String(), "db", m.db.Engine(), "version", Version())
+	if m.Ready != nil {
+		m.Ready(ln.Addr().String())
+	}
+	return srv.Serve(ctx, ln)
+}
