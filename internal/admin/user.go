@@ -255,7 +255,9 @@ func NameKey(first, last string) string {
 	return strings.ToLower(last + "\x1f" + first)
 }
 
-// SearchText is the text the substring search runs over.
+// SearchText is the text the substring search runs over. Every word
+// starts after a space, so that a search for the start of a word can look
+// for " " + q.
 func SearchText(username, first, last, email string) string {
-	return strings.ToLower(username + " " + first + " " + last + " " + email)
+	return strings.ToLower(" " + username + " " + first + " " + last + " " + email)
 }

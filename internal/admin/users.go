@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -156,7 +157,27 @@ func (s *Service) buildUser(ctx context.Context, t *Tenant, in NewUser) (*User, 
 }
 
 // insertUser takes a seat and inserts u, mapping unique keys to conflicts.
+// A username or address held by a removed user is reported with the way
+// back: restoring that user (R-U4), not a second account.
 func (s *Service) insertUser(ctx context.Context, tx Tx, t *Tenant, u *User) error {
+	for _, f := range []struct{ field, login, code, what string }{
+		{"username", u.Username, "username_taken", "The username %q is taken in this tenant."},
+		{"email", u.Email, "email_taken", "Another user of this tenant has the e-mail address %s."},
+	} {
+		other, err := tx.UserByLogin(ctx, t.ID, f.login)
+		if errors.Is(err, ErrNoRows) || (err == nil && f.field == "email" && !strings.EqualFold(other.Email, u.Email)) ||
+			(err == nil && f.field == "username" && !strings.EqualFold(other.Username, u.Username)) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		msg := fmt.Sprintf(f.what, f.login)
+		if other.Status == StatusRemoved && other.RemovedAt != nil {
+			msg += fmt.Sprintf(" It belongs to the removed user %s, who can be restored until %s.", other.Username, other.RemovedAt.Add(RetentionWindow).Format("2006-01-02 15:04 MST"))
+		}
+		return &Error{Kind: KindConflict, Code: f.code, Field: f.field, Message: msg}
+	}
 	if err := s.takeSeat(ctx, tx, t); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net"
@@ -57,6 +58,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// logFields collects what inner handlers learn for the request's log line.
+type logFields struct{ userID string }
+
+type logFieldsKey struct{}
+
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // observe gives every request an id (the caller's X-Request-Id when it is
@@ -76,7 +82,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if err != nil {
 			ip = r.RemoteAddr
 		}
+		fields := &logFields{}
 		ctx := admin.WithRequestInfo(r.Context(), admin.RequestInfo{IP: ip, UserAgent: r.UserAgent(), RequestID: id})
+		ctx = context.WithValue(ctx, logFieldsKey{}, fields)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
@@ -94,8 +102,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.code)).Inc()
 		s.metrics.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
 		attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.code, "duration_ms", float64(d.Microseconds()) / 1000, "ip", ip}
-		if a := admin.ActorFrom(r.Context()); a != nil {
-			attrs = append(attrs, "user_id", a.UserID)
+		if fields.userID != "" {
+			attrs = append(attrs, "user_id", fields.userID)
 		}
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			s.log.Debug("request", attrs...)
@@ -150,6 +158,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			actor, _, err := s.cfg.Service.Authenticate(r.Context(), token)
 			switch {
 			case err == nil:
+				if f, ok := r.Context().Value(logFieldsKey{}).(*logFields); ok {
+					f.userID = actor.UserID
+				}
 				r = r.WithContext(admin.WithActor(r.Context(), actor))
 			case admin.KindOf(err) != admin.KindUnauthenticated:
 				rest.WriteProblem(w, rest.ProblemOf(r.Context(), s.log, err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
@@ -19,9 +20,11 @@ type dialect interface {
 	mapError(err error) error
 	// lockTenant serializes writers of one tenant where needed.
 	lockTenant(ctx context.Context, t *tx, tenantID string) error
-	// searchUsers returns the SQL condition (and its arguments, numbered
-	// from n) that keeps users whose search text contains q.
-	substring(q string, n int, dense bool) (string, []any)
+	// substring returns the SQL condition (and its arguments, numbered
+	// from n) that keeps users whose search text contains pattern. dense
+	// says the pattern matches so many rows that walking the sort order and
+	// testing each row beats fetching every match from the index.
+	substring(pattern string, n int, dense bool) (string, []any)
 }
 
 type sqlite struct{}
@@ -48,19 +51,13 @@ func (sqlite) mapError(err error) error {
 // every transaction begins IMMEDIATE), so there is nothing to lock.
 func (sqlite) lockTenant(context.Context, *tx, string) error { return nil }
 
-// With a trigram FTS5 index, three characters or more are looked up in
-// the index; shorter ones are scanned. dense tells whether q matches so
-// many rows that walking the sort order and testing each is faster than
-// fetching every match and sorting.
-func (sqlite) substring(q string, n int, dense bool) (string, []any) {
-	if len(q) < 3 {
-		return "instr(u.search, " + param(n) + ") > 0", []any{q}
+// With a trigram FTS5 index, patterns of three characters or more are
+// looked up in the index unless they are dense; shorter ones are scanned.
+func (sqlite) substring(pattern string, n int, dense bool) (string, []any) {
+	if dense || utf8.RuneCountInString(pattern) < 3 {
+		return "instr(u.search, " + param(n) + ") > 0", []any{pattern}
 	}
-	col := "u.rowid"
-	if dense {
-		col = "+u.rowid" // keep the planner on the sort index
-	}
-	return col + " IN (SELECT rowid FROM users_fts WHERE users_fts MATCH " + param(n) + ")", []any{ftsPhrase(q)}
+	return "u.rowid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH " + param(n) + ")", []any{ftsPhrase(pattern)}
 }
 
 // ftsPhrase quotes q as one FTS5 phrase.
@@ -86,8 +83,8 @@ func (postgres) lockTenant(ctx context.Context, t *tx, tenantID string) error {
 }
 
 // pg_trgm's GIN index serves LIKE '%q%'.
-func (postgres) substring(q string, n int, _ bool) (string, []any) {
-	return "u.search LIKE " + param(n) + " ESCAPE '\\'", []any{"%" + escapeLike(q) + "%"}
+func (postgres) substring(pattern string, n int, _ bool) (string, []any) {
+	return "u.search LIKE " + param(n) + " ESCAPE '\\'", []any{"%" + escapeLike(pattern) + "%"}
 }
 
 func escapeLike(s string) string {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster/internal/admin"
 )
@@ -147,8 +148,19 @@ var sortColumns = map[admin.UserSort]struct {
 }
 
 // denseMatches is the number of index matches above which walking the
-// sort order beats fetching every match and sorting it.
+// sort order and testing each row beats fetching every match and sorting.
 const denseMatches = 2000
+
+// searchPattern is what a query looks for in the search text: any
+// substring for three characters or more; for one or two, the start of a
+// word (username, first or last name, e-mail), which an index can serve and
+// which is what a person typing the first letters means.
+func searchPattern(q string) string {
+	if utf8.RuneCountInString(q) < 3 {
+		return " " + q
+	}
+	return q
+}
 
 // SearchUsers runs one keyset page of a user search: no OFFSET, no count.
 func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery) ([]*admin.User, error) {
@@ -180,11 +192,12 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 		add("u.type = "+param(len(args)+1), string(q.Type))
 	}
 	if q.Q != "" {
-		dense, err := t.denseMatch(ctx, q.Q)
+		pattern := searchPattern(q.Q)
+		dense, err := t.denseMatch(ctx, pattern)
 		if err != nil {
 			return nil, err
 		}
-		cond, a := t.d.substring(q.Q, len(args)+1, dense)
+		cond, a := t.d.substring(pattern, len(args)+1, dense)
 		add(cond, a...)
 	}
 	if q.After != nil {
@@ -215,7 +228,7 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 // denseMatch reports whether q matches more users than denseMatches
 // (SQLite only: PostgreSQL's planner has statistics for its own choice).
 func (t *tx) denseMatch(ctx context.Context, q string) (bool, error) {
-	if t.d.name() != "sqlite" || len(q) < 3 {
+	if t.d.name() != "sqlite" || utf8.RuneCountInString(q) < 3 {
 		return false, nil
 	}
 	n, err := one(ctx, t, scanInt, `SELECT COUNT(*) FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH $1 LIMIT $2)`, ftsPhrase(q), denseMatches)

@@ -1,0 +1,32 @@
+# Roster's developer commands. `make test` is the whole test suite, the
+# same command CI runs (.ci/run); it starts PostgreSQL when it is down.
+GO ?= go
+
+.PHONY: test vet build bench lint serve clean
+
+test: vet
+	@./scripts/ensure-postgres.sh
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o bin/roster ./cmd/roster
+
+serve:
+	$(GO) run ./cmd/roster serve
+
+# Benchmarks of the SPEC §4 budget (not part of `make test`). The first run
+# seeds 1,000,000 users per engine once and keeps them (see docs/BENCHMARKS.md).
+bench:
+	@./scripts/ensure-postgres.sh
+	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./internal/sqlstore/
+	$(GO) test -run '^$$' -bench . -timeout 20m ./internal/password/
+
+lint: vet
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+clean:
+	rm -rf bin
