@@ -214,8 +214,10 @@ func seed(b *testing.B, db *sqlstore.DB, n int) *admin.Tenant {
 		if err := tx.Commit(); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := raw.ExecContext(ctx, "ANALYZE"); err != nil {
-			b.Fatal(err)
+		for _, q := range []string{"ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"} {
+			if _, err := raw.ExecContext(ctx, q); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	if _, err := raw.ExecContext(ctx, "UPDATE tenants SET user_count = $1 WHERE id = $2", n, t.ID); err != nil {

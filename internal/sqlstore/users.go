@@ -133,23 +133,30 @@ func (t *tx) RecordSignIn(ctx context.Context, tenantID, userID string, at time.
 		WHERE tenant_id = $1 AND id = $2`, tenantID, userID, micros(at))
 }
 
-// sortColumns maps a sort order to its key column and direction.
+// sortColumns maps a sort order to its key column, its direction, and
+// whether the key is unique in a tenant (then it alone orders and pages;
+// otherwise the id breaks ties, and the index is (tenant_id, key, id)).
 var sortColumns = map[admin.UserSort]struct {
-	col  string
-	desc bool
-	num  bool
+	col    string
+	desc   bool
+	num    bool
+	unique bool
 }{
-	admin.SortUsername:     {"u.username_key", false, false},
-	admin.SortUsernameDesc: {"u.username_key", true, false},
-	admin.SortEmail:        {"u.email_key", false, false},
-	admin.SortName:         {"u.name_key", false, false},
-	admin.SortCreated:      {"u.created_at", false, true},
-	admin.SortCreatedDesc:  {"u.created_at", true, true},
+	admin.SortUsername:     {"u.username_key", false, false, true},
+	admin.SortUsernameDesc: {"u.username_key", true, false, true},
+	admin.SortEmail:        {"u.email_key", false, false, true},
+	admin.SortName:         {"u.name_key", false, false, false},
+	admin.SortCreated:      {"u.created_at", false, true, false},
+	admin.SortCreatedDesc:  {"u.created_at", true, true, false},
 }
 
-// denseMatches is the number of index matches above which walking the
-// sort order and testing each row beats fetching every match and sorting.
-const denseMatches = 2000
+// Beyond walkMatches matches, a search in username order walks a covering
+// index (about 51·N/M entries: 17,000 at N = 1M); beyond denseMatches, a
+// search in another order walks its sort index reading each row.
+const (
+	walkMatches  = 3000
+	denseMatches = 10000
+)
 
 // searchPattern is what a query looks for in the search text: any
 // substring for three characters or more; for one or two, the start of a
@@ -191,14 +198,25 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 	if q.Type != "" {
 		add("u.type = "+param(len(args)+1), string(q.Type))
 	}
+	from := "users u"
 	if q.Q != "" {
-		pattern := searchPattern(q.Q)
-		dense, err := t.denseMatch(ctx, pattern)
+		byUsername := sc.col == "u.username_key"
+		cond, a, walk, err := t.substring(ctx, tenantID, searchPattern(q.Q), len(args)+1, byUsername)
 		if err != nil {
 			return nil, err
 		}
-		cond, a := t.d.substring(pattern, len(args)+1, dense)
 		add(cond, a...)
+		if walk && byUsername {
+			// Walk the covering index that the filters select.
+			switch {
+			case len(q.Statuses) == 1:
+				from = "users u INDEXED BY users_status_username"
+			case q.Type != "":
+				from = "users u INDEXED BY users_type_username"
+			default:
+				from = "users u INDEXED BY users_search_cover"
+			}
+		}
 	}
 	if q.After != nil {
 		var key any = q.After.Key
@@ -213,24 +231,71 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 		if sc.desc {
 			op = "<"
 		}
-		add("("+sc.col+", u.id) "+op+" ("+param(len(args)+1)+", "+param(len(args)+2)+")", key, q.After.ID)
+		if sc.unique {
+			add(sc.col+" "+op+" "+param(len(args)+1), key)
+		} else {
+			add("("+sc.col+", u.id) "+op+" ("+param(len(args)+1)+", "+param(len(args)+2)+")", key, q.After.ID)
+		}
 	}
-	dir := ""
+	order := sc.col
 	if sc.desc {
-		dir = " DESC"
+		order += " DESC"
+	}
+	if !sc.unique {
+		order += ", u.id"
+		if sc.desc {
+			order += " DESC"
+		}
 	}
 	args = append(args, q.Limit)
-	query := `SELECT ` + userColumns + ` FROM users u WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + sc.col + dir + `, u.id` + dir + ` LIMIT ` + param(len(args))
+	query := `SELECT ` + userColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + order + ` LIMIT ` + param(len(args))
 	return all(ctx, t, scanUser, query, args...)
 }
 
-// denseMatch reports whether q matches more users than denseMatches
-// (SQLite only: PostgreSQL's planner has statistics for its own choice).
-func (t *tx) denseMatch(ctx context.Context, q string) (bool, error) {
-	if t.d.name() != "sqlite" || utf8.RuneCountInString(q) < 3 {
-		return false, nil
+// substring returns the condition that keeps users whose search text
+// contains pattern, and whether it walks the sort order (SQLite only).
+//
+// On SQLite it first asks the trigram index for the matching rows. Few
+// matches are passed to the query as a list: each costs a lookup of its
+// row. Many matches make walking the username order on a covering index
+// (users_search_cover, or the status or type index, which hold every
+// column a search tests) the cheaper way to fill a page: with M matches
+// among N users the walk reads about 51·N/M index entries, each several
+// times cheaper than a row lookup, so it wins when M² > 8·N. Only the
+// username order has covering indexes; other orders fetch up to
+// denseMatches matches as a list before they fall back to a walk.
+func (t *tx) substring(ctx context.Context, tenantID, pattern string, n int, byUsername bool) (string, []any, bool, error) {
+	if t.d.name() != "sqlite" || utf8.RuneCountInString(pattern) < 3 {
+		cond, args := t.d.substring(pattern, n, false)
+		return cond, args, false, nil
 	}
-	n, err := one(ctx, t, scanInt, `SELECT COUNT(*) FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH $1 LIMIT $2)`, ftsPhrase(q), denseMatches)
-	return n >= denseMatches, err
+	limit := denseMatches
+	if byUsername {
+		limit = walkMatches
+	}
+	ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), limit+1)
+	if err != nil {
+		return "", nil, false, err
+	}
+	walk := len(ids) > limit
+	if !walk && byUsername && len(ids) > 500 {
+		users, err := one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, tenantID)
+		if err != nil {
+			return "", nil, false, err
+		}
+		walk = len(ids)*len(ids) > 8*users
+	}
+	if walk {
+		cond, args := t.d.substring(pattern, n, true)
+		return cond, args, true, nil
+	}
+	list, _ := json.Marshal(ids)
+	return "u.rowid IN (SELECT value FROM json_each(" + param(n) + "))", []any{string(list)}, false, nil
+}
+
+func scanInt64(s scanner) (int64, error) {
+	var n int64
+	err := s.Scan(&n)
+	return n, err
 }

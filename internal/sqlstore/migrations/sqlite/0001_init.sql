@@ -53,13 +53,17 @@ CREATE TABLE users (
     CONSTRAINT users_username_key UNIQUE (tenant_id, username_key),
     CONSTRAINT users_email_key UNIQUE (tenant_id, email_key)
 );
-CREATE INDEX users_status_username ON users (tenant_id, status, username_key);
-CREATE INDEX users_type_username ON users (tenant_id, type, username_key);
+-- The status and type indexes cover every column a search tests, so that a
+-- dense substring search walks them in username order without reading the
+-- table (see SearchUsers).
+CREATE INDEX users_status_username ON users (tenant_id, status, username_key, type, expires_at, search);
+CREATE INDEX users_type_username ON users (tenant_id, type, username_key, status, expires_at, search);
 CREATE INDEX users_name ON users (tenant_id, name_key, id);
 CREATE INDEX users_created ON users (tenant_id, created_at, id);
 CREATE INDEX users_removed ON users (removed_at) WHERE removed_at IS NOT NULL;
 
 -- Substring search (R-U7): a trigram index over username, names and e-mail.
+CREATE INDEX users_search_cover ON users (tenant_id, username_key, status, type, expires_at, search);
 CREATE VIRTUAL TABLE users_fts USING fts5 (search, tokenize = 'trigram', content = '', contentless_delete = 1);
 CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
     INSERT INTO users_fts (rowid, search) VALUES (new.rowid, new.search);
