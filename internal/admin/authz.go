@@ -25,6 +25,10 @@ const (
 // errUnauthenticated is returned to a request without a valid session.
 var errUnauthenticated = &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: "Sign in first."}
 
+// errPasswordChangeRequired is returned to a restricted actor (R-A4) for
+// every call but those that lead out of the restriction.
+var errPasswordChangeRequired = &Error{Kind: KindForbidden, Code: "password_change_required", Message: "Change your password first."}
+
 // authorize decides whether the actor in ctx holds perm in tenant. It is
 // the one place where access decisions are taken: staff hold every right
 // everywhere; a tenant's admins hold every roster.* right in their own

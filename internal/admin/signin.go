@@ -87,18 +87,29 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 	if can, reason := u.CanSignIn(now); !can {
 		return nil, s.signInFailed(ctx, t, u, login, reason)
 	}
+	// Hash outside the transaction, and write the new hash on a fresh read
+	// of the user: u is from before RecordSignIn and may be stale.
+	newHash := ""
+	if rehash {
+		if h, err := s.hasher.Hash(ctx, c.Password); err == nil {
+			newHash = h
+		}
+	}
 	token, sess := s.newSession(ctx, t, u, now)
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.RecordSignIn(ctx, t.ID, u.ID, now); err != nil {
 			return err
 		}
-		if rehash {
-			if h, err := s.hasher.Hash(ctx, c.Password); err == nil {
-				u.PasswordHash = h
-				if err := tx.UpdateUser(ctx, u); err != nil {
-					return err
-				}
+		if newHash != "" {
+			fresh, err := tx.UserByID(ctx, t.ID, u.ID)
+			if err != nil {
+				return err
 			}
+			fresh.PasswordHash = newHash
+			if err := tx.UpdateUser(ctx, fresh); err != nil {
+				return err
+			}
+			u.PasswordHash = newHash
 		}
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
@@ -134,6 +145,9 @@ func (s *Service) signInFailed(ctx context.Context, t *Tenant, u *User, login, r
 			return nil
 		}
 		_, locked, err := tx.RecordSignInFailure(ctx, t.ID, u.ID, t.Settings.LockoutThreshold, s.clock.Now())
+		if errors.Is(err, ErrNoRows) {
+			return nil // a concurrent attempt locked the account first: keep this attempt's audit event
+		}
 		if err != nil || !locked {
 			return err
 		}
@@ -214,7 +228,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, *User
 	can, _ := u.CanSignIn(now)
 	idle := time.Duration(t.Settings.SessionIdleMinutes) * time.Minute
 	if !can || !now.Before(sess.ExpiresAt) || sess.idleExpired(now, idle) {
-		if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, t.ID, u.ID, sess.ID) }); err != nil {
+		// A concurrent request may have ended it already.
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, t.ID, u.ID, sess.ID) }); err != nil && !errors.Is(err, ErrNoRows) {
 			return nil, nil, err
 		}
 		return nil, nil, errUnauthenticated
@@ -263,11 +278,15 @@ func (s *Service) Me(ctx context.Context) (*User, *Tenant, error) {
 	return u, t, err
 }
 
-// MySessions lists the signed-in user's sessions.
+// MySessions lists the signed-in user's sessions. Forbidden
+// "password_change_required" while a password change is due (R-A4).
 func (s *Service) MySessions(ctx context.Context) ([]*Session, error) {
 	a := ActorFrom(ctx)
 	if a == nil {
 		return nil, errUnauthenticated
+	}
+	if a.Restricted {
+		return nil, errPasswordChangeRequired
 	}
 	var out []*Session
 	err := s.store.View(ctx, func(tx Tx) (err error) {
@@ -278,11 +297,15 @@ func (s *Service) MySessions(ctx context.Context) ([]*Session, error) {
 }
 
 // EndMySession ends one of the signed-in user's own sessions. NotFound for
-// any other session.
+// any other session; Forbidden "password_change_required" while a password
+// change is due (R-A4).
 func (s *Service) EndMySession(ctx context.Context, id string) error {
 	a := ActorFrom(ctx)
 	if a == nil {
 		return errUnauthenticated
+	}
+	if a.Restricted {
+		return errPasswordChangeRequired
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.DeleteSession(ctx, a.TenantID, a.UserID, id); err != nil {

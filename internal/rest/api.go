@@ -33,6 +33,11 @@ type API struct {
 	log *slog.Logger
 }
 
+// huma's hook for the errors it raises itself is a package variable: set it
+// once, here, rather than in Register, where two servers built at once (as
+// in tests) would race on it.
+func init() { huma.NewError = newProblem }
+
 // Register adds every /api/v1 route to mux and returns the huma API, whose
 // OpenAPI() is the description of them.
 func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
@@ -40,7 +45,6 @@ func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
 		cfg.Logger = slog.Default()
 	}
 	a := &API{svc: svc, cfg: cfg, log: cfg.Logger}
-	huma.NewError = newProblem // huma's hook for the errors it raises itself
 	hc := huma.DefaultConfig("Roster", cfg.Version)
 	hc.OpenAPIPath = "/api/v1/openapi"
 	hc.DocsPath = ""

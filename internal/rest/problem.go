@@ -81,6 +81,16 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 		if fe.Message == "unexpected property" {
 			fe.Code = "unknown_field"
 		}
+		// huma reports a missing property at the object that lacks it; the
+		// field at fault is the property itself (R-O4).
+		if name, ok := missingProperty(d.Message); ok {
+			fe.Code = "required"
+			if fe.Field == "" {
+				fe.Field = name
+			} else {
+				fe.Field += "." + name
+			}
+		}
 		p.Errors = append(p.Errors, fe)
 	}
 	if len(p.Errors) > 0 {
@@ -94,6 +104,16 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 		p.Code = "malformed_request"
 	}
 	return p
+}
+
+// missingProperty returns the name in huma's "expected required property
+// NAME to be present".
+func missingProperty(msg string) (string, bool) {
+	const prefix, suffix = "expected required property ", " to be present"
+	if !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, suffix) || len(msg) <= len(prefix)+len(suffix) {
+		return "", false
+	}
+	return msg[len(prefix) : len(msg)-len(suffix)], true
 }
 
 // fieldOf turns "body.settings.max_users" into "settings.max_users" and
