@@ -24,6 +24,7 @@ bench:
 	@./scripts/ensure-postgres.sh
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./internal/sqlstore/
 	$(GO) test -run '^$$' -bench . -timeout 20m ./internal/password/
+	$(GO) test -run '^$$' -bench Start -benchtime 10x ./cmd/roster/
 
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
