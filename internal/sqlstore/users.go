@@ -136,27 +136,26 @@ func (t *tx) RecordSignIn(ctx context.Context, tenantID, userID string, at time.
 // sortColumns maps a sort order to its key column, its direction, and
 // whether the key is unique in a tenant (then it alone orders and pages;
 // otherwise the id breaks ties, and the index is (tenant_id, key, id)).
+// cover names the SQLite index, in the key's order, that covers every
+// column a search tests.
 var sortColumns = map[admin.UserSort]struct {
 	col    string
 	desc   bool
 	num    bool
 	unique bool
+	cover  string
 }{
-	admin.SortUsername:     {"u.username_key", false, false, true},
-	admin.SortUsernameDesc: {"u.username_key", true, false, true},
-	admin.SortEmail:        {"u.email_key", false, false, true},
-	admin.SortName:         {"u.name_key", false, false, false},
-	admin.SortCreated:      {"u.created_at", false, true, false},
-	admin.SortCreatedDesc:  {"u.created_at", true, true, false},
+	admin.SortUsername:     {"u.username_key", false, false, true, "users_search_cover"},
+	admin.SortUsernameDesc: {"u.username_key", true, false, true, "users_search_cover"},
+	admin.SortEmail:        {"u.email_key", false, false, true, "users_email_cover"},
+	admin.SortName:         {"u.name_key", false, false, false, "users_name"},
+	admin.SortCreated:      {"u.created_at", false, true, false, "users_created"},
+	admin.SortCreatedDesc:  {"u.created_at", true, true, false, "users_created"},
 }
 
-// Beyond walkMatches matches, a search in username order walks a covering
-// index (about 51·N/M entries: 17,000 at N = 1M); beyond denseMatches, a
-// search in another order walks its sort index reading each row.
-const (
-	walkMatches  = 3000
-	denseMatches = 10000
-)
+// Beyond walkMatches matches, a search walks a covering index in page order
+// (about 51·N/M entries: 17,000 at N = 1M) instead of sorting the matches.
+const walkMatches = 3000
 
 // searchPattern is what a query looks for in the search text: any
 // substring for three characters or more; for one or two, the start of a
@@ -201,20 +200,20 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 	from := "users u"
 	if q.Q != "" {
 		byUsername := sc.col == "u.username_key"
-		cond, a, walk, err := t.substring(ctx, tenantID, searchPattern(q.Q), len(args)+1, byUsername)
+		cond, a, walk, err := t.substring(ctx, tenantID, searchPattern(q.Q), len(args)+1)
 		if err != nil {
 			return nil, err
 		}
 		add(cond, a...)
-		if walk && byUsername {
-			// Walk the covering index that the filters select.
+		if walk {
+			// Walk the covering index that the sort and filters select.
 			switch {
-			case len(q.Statuses) == 1:
+			case byUsername && len(q.Statuses) == 1:
 				from = "users u INDEXED BY users_status_username"
-			case q.Type != "":
+			case byUsername && q.Type != "":
 				from = "users u INDEXED BY users_type_username"
 			default:
-				from = "users u INDEXED BY users_search_cover"
+				from = "users u INDEXED BY " + sc.cover
 			}
 		}
 	}
@@ -258,28 +257,22 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 //
 // On SQLite it first asks the trigram index for the matching rows. Few
 // matches are passed to the query as a list: each costs a lookup of its
-// row. Many matches make walking the username order on a covering index
-// (users_search_cover, or the status or type index, which hold every
-// column a search tests) the cheaper way to fill a page: with M matches
-// among N users the walk reads about 51·N/M index entries, each several
-// times cheaper than a row lookup, so it wins when M² > 8·N. Only the
-// username order has covering indexes; other orders fetch up to
-// denseMatches matches as a list before they fall back to a walk.
-func (t *tx) substring(ctx context.Context, tenantID, pattern string, n int, byUsername bool) (string, []any, bool, error) {
+// row. Many matches make walking the page order on a covering index (one
+// per sort order, plus status and type indexes in username order, all of
+// which hold every column a search tests) the cheaper way to fill a page:
+// with M matches among N users the walk reads about 51·N/M index entries,
+// each several times cheaper than a row lookup, so it wins when M² > 8·N.
+func (t *tx) substring(ctx context.Context, tenantID, pattern string, n int) (string, []any, bool, error) {
 	if t.d.name() != "sqlite" || utf8.RuneCountInString(pattern) < 3 {
 		cond, args := t.d.substring(pattern, n, false)
 		return cond, args, false, nil
 	}
-	limit := denseMatches
-	if byUsername {
-		limit = walkMatches
-	}
-	ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), limit+1)
+	ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), walkMatches+1)
 	if err != nil {
 		return "", nil, false, err
 	}
-	walk := len(ids) > limit
-	if !walk && byUsername && len(ids) > 500 {
+	walk := len(ids) > walkMatches
+	if !walk && len(ids) > 500 {
 		users, err := one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, tenantID)
 		if err != nil {
 			return "", nil, false, err

@@ -53,13 +53,14 @@ CREATE TABLE users (
     CONSTRAINT users_username_key UNIQUE (tenant_id, username_key),
     CONSTRAINT users_email_key UNIQUE (tenant_id, email_key)
 );
--- The status and type indexes cover every column a search tests, so that a
--- dense substring search walks them in username order without reading the
--- table (see SearchUsers).
+-- The status and type indexes, and one index per sort order, cover every
+-- column a search tests, so that a dense substring search walks them in
+-- page order without reading the table (see SearchUsers).
 CREATE INDEX users_status_username ON users (tenant_id, status, username_key, type, expires_at, search);
 CREATE INDEX users_type_username ON users (tenant_id, type, username_key, status, expires_at, search);
-CREATE INDEX users_name ON users (tenant_id, name_key, id);
-CREATE INDEX users_created ON users (tenant_id, created_at, id);
+CREATE INDEX users_name ON users (tenant_id, name_key, id, status, type, expires_at, search);
+CREATE INDEX users_created ON users (tenant_id, created_at, id, status, type, expires_at, search);
+CREATE INDEX users_email_cover ON users (tenant_id, email_key, status, type, expires_at, search);
 CREATE INDEX users_removed ON users (removed_at) WHERE removed_at IS NOT NULL;
 
 -- Substring search (R-U7): a trigram index over username, names and e-mail.

@@ -1,0 +1,131 @@
+package sqlstore_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster/internal/admin"
+	"roster/internal/sqlstore"
+	"roster/internal/sqlstore/sqltest"
+)
+
+// TestSearchPagesMatchAPlainEvaluation pages through searches in every sort
+// order and compares each page with the same search done in Go. The tenant
+// is large and the queries dense enough that SQLite takes both of its
+// strategies: a list of trigram matches, and a walk of the sort order's
+// covering index.
+func TestSearchPagesMatchAPlainEvaluation(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		tid := MustTenant(t, db, "search", 0)
+		firsts := []string{"Anna", "Ben", "Carla", "Kim", "Yui"}
+		lasts := []string{"Kimura", "Smith", "Tanaka", "Lee", "Joakim"}
+		statuses := []admin.Status{admin.StatusActive, admin.StatusActive, admin.StatusPending, admin.StatusDeactivated}
+		var users []*admin.User
+		err := db.Update(ctx, func(tx admin.Tx) error {
+			for i := range 1200 {
+				at := t0.Add(time.Duration(i%97) * time.Minute) // shared creation times: the id breaks ties
+				u := &admin.User{
+					ID: fmt.Sprintf("u-%05d", i), TenantID: tid, Username: fmt.Sprintf("user%04d", (i*7919)%10000),
+					Email:     fmt.Sprintf("m%d@%s.test", i, []string{"example", "sample", "acme"}[i%3]),
+					FirstName: firsts[i%len(firsts)], LastName: lasts[(i/5)%len(lasts)],
+					Locale: "en", Type: admin.TypeStandard, Auth: admin.AuthPassword, Status: statuses[i%len(statuses)],
+					CreatedAt: at, UpdatedAt: at,
+				}
+				if i%10 == 0 {
+					u.Type = admin.TypeAdmin
+				}
+				if err := tx.InsertUser(ctx, u); err != nil {
+					return err
+				}
+				users = append(users, u)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sorts := []admin.UserSort{admin.SortUsername, admin.SortUsernameDesc, admin.SortEmail, admin.SortName, admin.SortCreated, admin.SortCreatedDesc}
+		queries := []admin.UserQuery{
+			{Q: "kim"},    // dense: Kim, Kimura, Joakim
+			{Q: "ample"},  // dense: example, sample
+			{Q: "user0"},  // sparse
+			{Q: " ta"},    // a word start
+			{Q: "qqqxqq"}, // nothing
+			{Q: "kim", Statuses: []admin.Status{admin.StatusActive}},
+			{Q: "ample", Type: admin.TypeAdmin},
+			{Statuses: []admin.Status{admin.StatusPending}},
+		}
+		for _, base := range queries {
+			for _, s := range sorts {
+				q := base
+				q.Sort, q.Limit, q.Now = s, 37, t0
+				want := plainSearch(users, q)
+				var got []string
+				for page := 0; ; page++ {
+					var items []*admin.User
+					if err := db.View(ctx, func(tx admin.Tx) (err error) { items, err = tx.SearchUsers(ctx, tid, q); return err }); err != nil {
+						t.Fatalf("%+v: %v", q, err)
+					}
+					for _, u := range items {
+						got = append(got, u.ID)
+					}
+					if len(items) < q.Limit || page > 100 {
+						break
+					}
+					last := items[len(items)-1]
+					q.After = &admin.UserCursor{Key: last.SortKey(s), ID: last.ID}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("q=%q statuses=%v type=%q sort=%s: got %d users, want %d\n got %v\nwant %v",
+						base.Q, base.Statuses, base.Type, s, len(got), len(want), head(got), head(want))
+				}
+			}
+		}
+	})
+}
+
+// plainSearch is the reference: filter, then sort by the key and the id.
+func plainSearch(users []*admin.User, q admin.UserQuery) []string {
+	var out []*admin.User
+	for _, u := range users {
+		if q.Q != "" && !strings.Contains(admin.SearchText(u.Username, u.FirstName, u.LastName, u.Email), q.Q) {
+			continue
+		}
+		if len(q.Statuses) > 0 && !slices.Contains(q.Statuses, u.Status) {
+			continue
+		}
+		if q.Type != "" && u.Type != q.Type {
+			continue
+		}
+		out = append(out, u)
+	}
+	desc := q.Sort == admin.SortUsernameDesc || q.Sort == admin.SortCreatedDesc
+	slices.SortFunc(out, func(a, b *admin.User) int {
+		var c int
+		if q.Sort == admin.SortCreated || q.Sort == admin.SortCreatedDesc {
+			c = a.CreatedAt.Compare(b.CreatedAt)
+		} else {
+			c = strings.Compare(a.SortKey(q.Sort), b.SortKey(q.Sort))
+		}
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		if desc {
+			c = -c
+		}
+		return c
+	})
+	ids := make([]string, len(out))
+	for i, u := range out {
+		ids[i] = u.ID
+	}
+	return ids
+}
+
+func head(s []string) []string { return s[:min(len(s), 8)] }
