@@ -256,6 +256,8 @@ func BenchmarkUserSearch(b *testing.B) {
 		{"sort=name", admin.UserFilter{Sort: "name"}},
 		{"sort=-created_at", admin.UserFilter{Sort: "-created_at"}},
 		{"sort=email&q=kim", admin.UserFilter{Sort: "email", Q: "kim"}},
+		{"q=sam(clustered)", admin.UserFilter{Q: "sam"}},
+		{"sort=name&q=smith(clustered)", admin.UserFilter{Sort: "name", Q: "smith"}},
 	}
 	for _, engine := range sqltest.Engines {
 		b.Run(engine, func(b *testing.B) {

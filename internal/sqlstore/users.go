@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,9 +154,26 @@ var sortColumns = map[admin.UserSort]struct {
 	admin.SortCreatedDesc:  {"u.created_at", true, true, false, "users_created"},
 }
 
-// Beyond walkMatches matches, a search walks a covering index in page order
-// (about 51·N/M entries: 17,000 at N = 1M) instead of sorting the matches.
-const walkMatches = 3000
+// A substring search on SQLite takes the cheapest of two ways to a page,
+// in stages that stop as soon as the page is known:
+//
+//  1. Walk a covering index in page order for at most shortWalk entries,
+//     keeping the rows that match: a very dense query (a common domain)
+//     fills its page here.
+//  2. Ask the trigram index for up to fewMatches matching rows: when there
+//     are no more, fetch and sort them (a row lookup each).
+//  3. Walk again, up to longWalk entries: a query whose matches are spread
+//     evenly fills its page within about 51·N/M entries.
+//  4. The matches may come in one long run instead (a first name in username
+//     order, a last name in name order): sort them if there are at most
+//     manyMatches.
+//  5. Beyond that, walk without bound.
+const (
+	shortWalk   = 2000
+	fewMatches  = 3000
+	longWalk    = 20000
+	manyMatches = 20000
+)
 
 // searchPattern is what a query looks for in the search text: any
 // substring for three characters or more; for one or two, the start of a
@@ -197,25 +215,11 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 	if q.Type != "" {
 		add("u.type = "+param(len(args)+1), string(q.Type))
 	}
-	from := "users u"
-	if q.Q != "" {
-		byUsername := sc.col == "u.username_key"
-		cond, a, walk, err := t.substring(ctx, tenantID, searchPattern(q.Q), len(args)+1)
-		if err != nil {
-			return nil, err
-		}
+	pattern := searchPattern(q.Q)
+	staged := q.Q != "" && t.d.name() == "sqlite" && utf8.RuneCountInString(pattern) >= 3
+	if q.Q != "" && !staged {
+		cond, a := t.d.substring(pattern, len(args)+1, false)
 		add(cond, a...)
-		if walk {
-			// Walk the covering index that the sort and filters select.
-			switch {
-			case byUsername && len(q.Statuses) == 1:
-				from = "users u INDEXED BY users_status_username"
-			case byUsername && q.Type != "":
-				from = "users u INDEXED BY users_type_username"
-			default:
-				from = "users u INDEXED BY " + sc.cover
-			}
-		}
 	}
 	if q.After != nil {
 		var key any = q.After.Key
@@ -246,45 +250,71 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 			order += " DESC"
 		}
 	}
+	if staged {
+		return t.searchStaged(ctx, q, where, args, order, coverFor(q))
+	}
 	args = append(args, q.Limit)
-	query := `SELECT ` + userColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+	query := `SELECT ` + userColumns + ` FROM users u WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + order + ` LIMIT ` + param(len(args))
 	return all(ctx, t, scanUser, query, args...)
 }
 
-// substring returns the condition that keeps users whose search text
-// contains pattern, and whether it walks the sort order (SQLite only).
-//
-// On SQLite it first asks the trigram index for the matching rows. Few
-// matches are passed to the query as a list: each costs a lookup of its
-// row. Many matches make walking the page order on a covering index (one
-// per sort order, plus status and type indexes in username order, all of
-// which hold every column a search tests) the cheaper way to fill a page:
-// with M matches among N users the walk reads about 51·N/M index entries,
-// each several times cheaper than a row lookup, so it wins when M² > 8·N.
-func (t *tx) substring(ctx context.Context, tenantID, pattern string, n int) (string, []any, bool, error) {
-	if t.d.name() != "sqlite" || utf8.RuneCountInString(pattern) < 3 {
-		cond, args := t.d.substring(pattern, n, false)
-		return cond, args, false, nil
+// coverFor names the SQLite index that covers q's filters in its order.
+func coverFor(q admin.UserQuery) string {
+	sc := sortColumns[q.Sort]
+	switch {
+	case sc.col == "u.username_key" && len(q.Statuses) == 1:
+		return "users_status_username"
+	case sc.col == "u.username_key" && q.Type != "":
+		return "users_type_username"
 	}
-	ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), walkMatches+1)
-	if err != nil {
-		return "", nil, false, err
+	return sc.cover
+}
+
+// searchStaged runs a substring search on SQLite in the stages described at
+// shortWalk. where and args hold every other condition of the page.
+func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string, args []any, order, cover string) ([]*admin.User, error) {
+	pattern := searchPattern(q.Q)
+	cond := strings.Join(where, " AND ")
+	// walk keeps the matches among the first bound entries of the covering
+	// index. The inner query runs as a co-routine in index order, so the
+	// first q.Limit matches it yields are the page.
+	walk := func(bound int) ([]*admin.User, error) {
+		a := append(slices.Clone(args), pattern, q.Limit)
+		query := `SELECT ` + userColumns + ` FROM users u WHERE u.rowid IN (SELECT w.r FROM (SELECT u.rowid AS r, u.search AS s FROM users u INDEXED BY ` +
+			cover + ` WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(bound) +
+			`) w WHERE instr(w.s, ` + param(len(a)-1) + `) > 0 LIMIT ` + param(len(a)) + `) ORDER BY ` + order
+		return all(ctx, t, scanUser, query, a...)
 	}
-	walk := len(ids) > walkMatches
-	if !walk && len(ids) > 500 {
-		users, err := one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, tenantID)
-		if err != nil {
-			return "", nil, false, err
+	// sorted fetches and sorts the matches, if there are at most max.
+	sorted := func(max int) ([]*admin.User, bool, error) {
+		ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), max+1)
+		if err != nil || len(ids) > max {
+			return nil, false, err
 		}
-		walk = len(ids)*len(ids) > 8*users
+		list, _ := json.Marshal(ids)
+		a := append(slices.Clone(args), string(list), q.Limit)
+		query := `SELECT ` + userColumns + ` FROM users u WHERE ` + cond + ` AND u.rowid IN (SELECT value FROM json_each(` + param(len(a)-1) +
+			`)) ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		users, err := all(ctx, t, scanUser, query, a...)
+		return users, true, err
 	}
-	if walk {
-		cond, args := t.d.substring(pattern, n, true)
-		return cond, args, true, nil
+	if users, err := walk(shortWalk); err != nil || len(users) == q.Limit {
+		return users, err
 	}
-	list, _ := json.Marshal(ids)
-	return "u.rowid IN (SELECT value FROM json_each(" + param(n) + "))", []any{string(list)}, false, nil
+	if users, ok, err := sorted(fewMatches); err != nil || ok {
+		return users, err
+	}
+	if users, err := walk(longWalk); err != nil || len(users) == q.Limit {
+		return users, err
+	}
+	if users, ok, err := sorted(manyMatches); err != nil || ok {
+		return users, err
+	}
+	a := append(slices.Clone(args), pattern, q.Limit)
+	query := `SELECT ` + userColumns + ` FROM users u INDEXED BY ` + cover + ` WHERE ` + cond + ` AND instr(u.search, ` + param(len(a)-1) +
+		`) > 0 ORDER BY ` + order + ` LIMIT ` + param(len(a))
+	return all(ctx, t, scanUser, query, a...)
 }
 
 func scanInt64(s scanner) (int64, error) {
