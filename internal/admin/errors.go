@@ -81,8 +81,14 @@ func ErrorOf(err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Message: "An internal error occurred.", Err: err}
 }
 
-// KindOf reports the kind of err (KindInternal for foreign errors).
-func KindOf(err error) Kind { return ErrorOf(err).Kind }
+// KindOf reports the kind of err (KindInternal for foreign errors and for nil,
+// which callers should have checked first).
+func KindOf(err error) Kind {
+	if err == nil {
+		return KindInternal
+	}
+	return ErrorOf(err).Kind
+}
 
 // CodeOf reports the stable code of err.
 func CodeOf(err error) string {

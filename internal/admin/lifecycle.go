@@ -337,6 +337,9 @@ func (s *Service) PurgeRemovedUsers(ctx context.Context) (int, error) {
 				if err := tx.DeleteUser(ctx, u.TenantID, u.ID); err != nil {
 					return err
 				}
+				if err := tx.ScrubAuditSubject(ctx, u.TenantID, u.ID); err != nil {
+					return err
+				}
 				return tx.InsertAuditEvent(ctx, s.audit(ctx, u.TenantID, "user.purged", auditTarget{Type: "user", ID: u.ID}, nil))
 			})
 			if err != nil && !errors.Is(err, ErrNoRows) {

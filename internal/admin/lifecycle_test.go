@@ -298,8 +298,17 @@ func TestPurgeDeletesOnlyUsersPastTheRetentionWindow(t *testing.T) {
 		if len(purged) != 1 || purged[0].TargetID != early.ID || purged[0].ActorID != "" {
 			t.Fatalf("user.purged events %+v, want one for %s by the system", purged, early.ID)
 		}
-		if trail := f.auditWhere(f.slug, admin.AuditFilter{TargetID: early.ID}); len(trail) < 3 {
+		trail := f.auditWhere(f.slug, admin.AuditFilter{TargetID: early.ID})
+		if len(trail) < 3 {
 			t.Errorf("the audit trail keeps %d events of the purged user, want its history (≥3)", len(trail))
+		}
+		for _, e := range trail {
+			if e.TargetName != "" || len(e.Details) != 0 || strings.Contains(fmt.Sprint(e), "early") {
+				t.Errorf("%s event of the purged user keeps personal data: %+v", e.Action, e)
+			}
+		}
+		if kept := f.auditWhere(f.slug, admin.AuditFilter{TargetID: kept.ID}); len(kept) == 0 || kept[0].TargetName != "kept" {
+			t.Errorf("the events of a user who stays lost their names: %+v", kept)
 		}
 		if n, err := f.svc.PurgeRemovedUsers(f.anon); err != nil || n != 0 {
 			t.Errorf("second purge = %d, %v; want 0", n, err)

@@ -59,6 +59,10 @@ type Tx interface {
 	DeleteUserSessions(ctx context.Context, tenantID, userID, exceptID string) (int, error)
 	ListUserSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
 
+	// ScrubAuditSubject removes a purged user's personal data from the
+	// tenant's audit trail: names, addresses and details of the events the
+	// user is the target or the actor of. Ids, actions and times stay.
+	ScrubAuditSubject(ctx context.Context, tenantID, userID string) error
 	InsertAuditEvent(ctx context.Context, e *AuditEvent) error
 	ListAuditEvents(ctx context.Context, tenantID string, q AuditQuery) ([]*AuditEvent, error)
 }

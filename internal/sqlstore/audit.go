@@ -41,6 +41,16 @@ func (t *tx) InsertAuditEvent(ctx context.Context, e *admin.AuditEvent) error {
 	return err
 }
 
+func (t *tx) ScrubAuditSubject(ctx context.Context, tenantID, userID string) error {
+	if _, err := t.exec(ctx, `UPDATE audit_events SET target_name = '', details = '{}'
+		WHERE tenant_id = $1 AND target_id = $2`, tenantID, userID); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `UPDATE audit_events SET actor_name = '', ip = '', user_agent = ''
+		WHERE tenant_id = $1 AND actor_id = $2`, tenantID, userID)
+	return err
+}
+
 func (t *tx) ListAuditEvents(ctx context.Context, tenantID string, q admin.AuditQuery) ([]*admin.AuditEvent, error) {
 	where := []string{"tenant_id = $1"}
 	args := []any{tenantID}
