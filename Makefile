@@ -27,7 +27,7 @@ bench:
 	$(GO) test -run '^$$' -bench Start -benchtime 10x ./cmd/roster/
 
 lint: vet
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
 
 clean:
 	rm -rf bin

@@ -293,7 +293,7 @@ func TestSearchRefusesBadCursorsAndParameters(t *testing.T) {
 			})
 		}
 
-		page, err = f.svc.SearchUsers(f.staff, f.slug, admin.UserFilter{Limit: 500, Q: strings.Repeat("q", 100)})
+		_, err = f.svc.SearchUsers(f.staff, f.slug, admin.UserFilter{Limit: 500, Q: strings.Repeat("q", 100)})
 		wantOK(t, "limit 500 and a query of 100", err)
 		// A hand-made cursor of the right shape is just a position.
 		page, err = f.svc.SearchUsers(f.staff, f.slug, admin.UserFilter{Cursor: cursorOf("username", "p0", "~")})
