@@ -53,6 +53,7 @@ const usage = `Roster administers the users of a multi-tenant product.
 Usage:
   roster serve     run the server (SQLite file by default)
   roster migrate   apply database migrations and exit
+  roster backup    copy a running SQLite database to a new file
   roster version   print the version
 
 Run "roster <command> -h" for a command's flags.
@@ -70,6 +71,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.serve(ctx, args[1:])
 	case "migrate":
 		return m.migrate(ctx, args[1:])
+	case "backup":
+		return m.backup(ctx, args[1:])
 	case "version":
 		fmt.Fprintln(m.Stdout, "roster", Version())
 		return nil
@@ -121,6 +124,7 @@ type config struct {
 	adminPassword string
 	logLevel      string
 	logFormat     string
+	out           string
 }
 
 func (m *Main) env(name, def string) string {
@@ -135,6 +139,9 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&c.db, "db", m.env("ROSTER_DB", "roster.db"), "SQLite file path or postgres:// URL (ROSTER_DB)")
+	if name == "backup" {
+		fs.StringVar(&c.out, "out", "", "the new file to write the copy to (required)")
+	}
 	if name == "serve" {
 		fs.StringVar(&c.addr, "addr", m.env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (ROSTER_ADDR)")
 		fs.StringVar(&c.publicURL, "public-url", m.env("ROSTER_PUBLIC_URL", ""), "base URL of links in e-mails; https:// sets Secure cookies (ROSTER_PUBLIC_URL)")
@@ -200,6 +207,30 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "database schema at version %d (%s)\n", v, m.db.Engine())
+	return nil
+}
+
+// backup writes an online copy of a SQLite database (safe while roster
+// serve runs on it). PostgreSQL has its own tools.
+func (m *Main) backup(ctx context.Context, args []string) error {
+	c, err := m.flags("backup", args)
+	if err != nil {
+		return err
+	}
+	if c.out == "" {
+		return errors.New("backup: -out FILE is required")
+	}
+	log, err := m.logger(c)
+	if err != nil {
+		return err
+	}
+	if err := m.open(ctx, c, log); err != nil {
+		return err
+	}
+	if err := m.db.Backup(ctx, c.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "backed up %s to %s\n", c.db, c.out)
 	return nil
 }
 

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"roster/internal/admin"
+	"roster/internal/sqlstore"
 	"roster/internal/sqlstore/sqltest"
 )
 
@@ -299,5 +301,57 @@ func TestCommands(t *testing.T) {
 				t.Fatalf("stdout %q, stderr %q: want them to contain %q and %q", out, stderr, tc.stdout, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestBackupCopiesALiveSQLiteDatabase covers `roster backup` (R-O3): the
+// copy is taken while another connection holds the database open, opens
+// as a Roster database with the same schema and rows, never overwrites a
+// file, and PostgreSQL is refused with a pointer to its own tools.
+func TestBackupCopiesALiveSQLiteDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "roster.db")
+	live, err := sqlstore.Open(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if _, err := live.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.New(admin.Config{Store: live}).Bootstrap(ctx, "a long enough password 1"); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := filepath.Join(dir, "copy.db")
+	out, stderr, err := run("backup", "--db", src, "--out", dst)
+	if err != nil || !strings.Contains(out, dst) {
+		t.Fatalf("backup: %v, %q\n%s", err, out, stderr)
+	}
+	cp, err := sqlstore.Open(ctx, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	want, _ := live.SchemaVersion(ctx)
+	if got, err := cp.SchemaVersion(ctx); err != nil || got != want {
+		t.Fatalf("copy at schema %d (%v), want %d", got, err, want)
+	}
+	var users int
+	if err := cp.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil || users != 1 {
+		t.Fatalf("copy holds %d users (%v), want the staff user", users, err)
+	}
+
+	if _, _, err := run("backup", "--db", src, "--out", dst); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("backup over an existing file: %v, want a refusal", err)
+	}
+	if _, _, err := run("backup", "--db", src); err == nil || !strings.Contains(err.Error(), "-out") {
+		t.Fatalf("backup without -out: %v, want a refusal", err)
+	}
+	if fresh, ok := databases(t)["postgres"]; ok {
+		if _, _, err := run("backup", "--db", fresh(t), "--out", filepath.Join(dir, "pg")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Fatalf("backup of PostgreSQL: %v, want a refusal naming pg_dump", err)
+		}
 	}
 }

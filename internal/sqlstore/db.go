@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -191,3 +192,21 @@ func all[T any](ctx context.Context, t *tx, scan func(scanner) (T, error), q str
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+// ErrBackupUnsupported is returned by Backup on PostgreSQL, whose own tools
+// (pg_dump, base backups) are the right way to back it up.
+var ErrBackupUnsupported = errors.New("backup: Roster backs up SQLite only; back up PostgreSQL with pg_dump or a base backup")
+
+// Backup writes a consistent copy of a SQLite database to path while the
+// server keeps running (VACUUM INTO: readers and the writer go on). path
+// must not exist yet.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.dialect.name() != "sqlite" {
+		return ErrBackupUnsupported
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists already; choose a new file", path)
+	}
+	_, err := db.write.ExecContext(ctx, `VACUUM INTO $1`, path)
+	return err
+}
