@@ -65,6 +65,40 @@ type Tx interface {
 	ScrubAuditSubject(ctx context.Context, tenantID, userID string) error
 	InsertAuditEvent(ctx context.Context, e *AuditEvent) error
 	ListAuditEvents(ctx context.Context, tenantID string, q AuditQuery) ([]*AuditEvent, error)
+
+	AccessTx
+}
+
+// AccessTx is the storage of groups, the permission catalogue, roles,
+// resources and grants (authorization).
+type AccessTx interface {
+	// UsersByIDs returns the users of ids that exist in the tenant, in no order.
+	UsersByIDs(ctx context.Context, tenantID string, ids []string) ([]*User, error)
+
+	InsertGroup(ctx context.Context, g *Group) error
+	GroupByID(ctx context.Context, tenantID, id string) (*Group, error)
+	ListGroups(ctx context.Context, tenantID string, q GroupQuery) ([]*Group, error)
+	UpdateGroup(ctx context.Context, g *Group) error
+	DeleteGroup(ctx context.Context, tenantID, id string) error
+	// AddGroupMembers adds the users to the group and returns those that
+	// were not members yet.
+	AddGroupMembers(ctx context.Context, tenantID, groupID string, userIDs []string, at time.Time) ([]string, error)
+	// RemoveGroupMembers removes the users and returns those that were members.
+	RemoveGroupMembers(ctx context.Context, tenantID, groupID string, userIDs []string) ([]string, error)
+	// ListGroupMembers lists members in username order after the username key after.
+	ListGroupMembers(ctx context.Context, tenantID, groupID, after string, limit int) ([]*User, error)
+	GroupsOfUser(ctx context.Context, tenantID, userID string) ([]*Group, error)
+	// TeamConflicts lists, for users joining teams, the projects where one of
+	// them would be on two teams: groupID's teams against every other team.
+	TeamConflicts(ctx context.Context, tenantID, groupID string, userIDs []string) ([]TeamConflict, error)
+
+	// CountGrantsOf counts the grants of a subject.
+	CountGrantsOf(ctx context.Context, tenantID string, subjectType SubjectType, subjectID string) (int, error)
+
+	// AccessChanged records that the entities ("user:<id>", "group:<id>",
+	// "role:<id>", "resource:<type>:<key>", "grant:<id>", "catalogue") changed
+	// in the tenant, so that every process's index reloads them.
+	AccessChanged(ctx context.Context, tenantID string, entities ...string) error
 }
 
 // Clock tells the time; tests use a fixed one.

@@ -61,6 +61,7 @@ func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
 	a.registerTenants(api)
 	a.registerUsers(api)
 	a.registerAudit(api)
+	a.registerGroups(api)
 	return api
 }
 

@@ -94,12 +94,7 @@ func (a *API) registerUsers(api huma.API) {
 			if err != nil {
 				return nil, a.fail(ctx, err)
 			}
-			now := a.svc.Clock().Now()
-			out := Page[User]{Items: make([]User, 0, len(p.Items)), NextCursor: p.NextCursor}
-			for _, u := range p.Items {
-				out.Items = append(out.Items, userOut(u, in.Slug, now))
-			}
-			return reply(out), nil
+			return reply(a.usersPage(p.Items, p.NextCursor, in.Slug)), nil
 		})
 
 	huma.Register(api, op("get-user", http.MethodGet, base+"/{id}", "Get a user", tag),

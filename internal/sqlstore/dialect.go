@@ -25,7 +25,14 @@ type dialect interface {
 	// says the pattern matches so many rows that walking the sort order and
 	// testing each row beats fetching every match from the index.
 	substring(pattern string, n int, dense bool) (string, []any)
+	// notifyAccess tells other processes, at commit, that a tenant's
+	// access changed (PostgreSQL NOTIFY; SQLite processes poll).
+	notifyAccess(ctx context.Context, t *tx, tenantID string) error
 }
+
+// AccessChannel is the PostgreSQL notification channel of access changes;
+// the payload is the tenant id.
+const AccessChannel = "roster_access"
 
 type sqlite struct{}
 
@@ -50,6 +57,8 @@ func (sqlite) mapError(err error) error {
 // SQLite runs one writer at a time (the write pool has one connection and
 // every transaction begins IMMEDIATE), so there is nothing to lock.
 func (sqlite) lockTenant(context.Context, *tx, string) error { return nil }
+
+func (sqlite) notifyAccess(context.Context, *tx, string) error { return nil }
 
 // With a trigram FTS5 index, patterns of three characters or more are
 // looked up in the index unless they are dense; shorter ones are scanned.
@@ -79,6 +88,11 @@ func (postgres) mapError(err error) error {
 
 func (postgres) lockTenant(ctx context.Context, t *tx, tenantID string) error {
 	_, err := t.exec(ctx, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", tenantID)
+	return err
+}
+
+func (postgres) notifyAccess(ctx context.Context, t *tx, tenantID string) error {
+	_, err := t.exec(ctx, "SELECT pg_notify('"+AccessChannel+"', $1)", tenantID)
 	return err
 }
 

@@ -76,7 +76,16 @@ func (t *tx) UserByLogin(ctx context.Context, tenantID, login string) (*admin.Us
 }
 
 // UpdateUser writes every mutable column; username and auth never change.
+// Type, status and the sign-in flags decide access, so the change is logged
+// for the access index.
 func (t *tx) UpdateUser(ctx context.Context, u *admin.User) error {
+	if err := t.updateUser(ctx, u); err != nil {
+		return err
+	}
+	return t.AccessChanged(ctx, u.TenantID, "user:"+u.ID)
+}
+
+func (t *tx) updateUser(ctx context.Context, u *admin.User) error {
 	return t.execOne(ctx, `UPDATE users SET email = $3, email_key = $4, first_name = $5, last_name = $6, name_key = $7,
 		search = $8, phone = $9, locale = $10, type = $11, status = $12, status_before_removal = $13, expires_at = $14,
 		locked = $15, failed_sign_ins = $16, must_change_password = $17, mfa_enforced = $18, mfa_enrolled = $19,
@@ -90,8 +99,18 @@ func (t *tx) UpdateUser(ctx context.Context, u *admin.User) error {
 		nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt), micros(u.UpdatedAt))
 }
 
+// DeleteUser deletes a user with their memberships and grants.
 func (t *tx) DeleteUser(ctx context.Context, tenantID, id string) error {
-	return t.execOne(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if _, err := t.exec(ctx, `DELETE FROM grants WHERE tenant_id = $1 AND subject_type = 'user' AND subject_id = $2`, tenantID, id); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `DELETE FROM group_members WHERE tenant_id = $1 AND user_id = $2`, tenantID, id); err != nil {
+		return err
+	}
+	if err := t.execOne(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return err
+	}
+	return t.AccessChanged(ctx, tenantID, "user:"+id)
 }
 
 func (t *tx) CountActiveAdmins(ctx context.Context, tenantID string) (int, error) {
@@ -125,6 +144,9 @@ func (t *tx) RecordSignInFailure(ctx context.Context, tenantID, userID string, t
 		locked = (failed_sign_ins + 1 >= $3), updated_at = $4
 		WHERE tenant_id = $1 AND id = $2 AND locked = FALSE
 		RETURNING failed_sign_ins, locked`, tenantID, userID, threshold, micros(at))
+	if err == nil && r.locked {
+		err = t.AccessChanged(ctx, tenantID, "user:"+userID)
+	}
 	return r.n, r.locked, err
 }
 
