@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"roster/internal/admin"
+	"roster/internal/mail"
 	"roster/internal/server"
 	"roster/internal/sqlstore"
 )
@@ -125,6 +126,8 @@ type config struct {
 	logLevel      string
 	logFormat     string
 	out           string
+	smtpURL       string
+	mailFrom      string
 }
 
 func (m *Main) env(name, def string) string {
@@ -145,6 +148,9 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 	if name == "serve" {
 		fs.StringVar(&c.addr, "addr", m.env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (ROSTER_ADDR)")
 		fs.StringVar(&c.publicURL, "public-url", m.env("ROSTER_PUBLIC_URL", ""), "base URL of links in e-mails; https:// sets Secure cookies (ROSTER_PUBLIC_URL)")
+		// No environment default here: help output must not print a password.
+		fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server, smtp://[user:pass@]host:port (loopback only, or STARTTLS) or smtps://… (ROSTER_SMTP_URL)")
+		fs.StringVar(&c.mailFrom, "mail-from", m.env("ROSTER_MAIL_FROM", ""), "sender address of e-mails (ROSTER_MAIL_FROM)")
 	}
 	fs.StringVar(&c.logLevel, "log-level", m.env("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error (ROSTER_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", m.env("ROSTER_LOG_FORMAT", "json"), "json or text (ROSTER_LOG_FORMAT)")
@@ -155,6 +161,9 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.adminPassword = m.Getenv("ROSTER_ADMIN_PASSWORD")
+	if name == "serve" && c.smtpURL == "" {
+		c.smtpURL = m.Getenv("ROSTER_SMTP_URL")
+	}
 	return c, nil
 }
 
@@ -246,7 +255,21 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err := m.open(ctx, c, log); err != nil {
 		return err
 	}
-	svc := admin.New(admin.Config{Store: m.db, Logger: log})
+	if c.publicURL == "" {
+		c.publicURL = "http://" + c.addr
+	}
+	var mailer admin.Mailer
+	if c.smtpURL != "" {
+		sender, err := mail.New(mail.Config{URL: c.smtpURL, From: c.mailFrom})
+		if err != nil {
+			return err
+		}
+		mailer = sender
+		log.Info("mail goes out through SMTP", "smtp", sender.String(), "from", c.mailFrom)
+	} else {
+		log.Warn("no SMTP server configured (ROSTER_SMTP_URL): mail stays in the outbox until one is")
+	}
+	svc := admin.New(admin.Config{Store: m.db, Logger: log, Mailer: mailer, PublicURL: c.publicURL})
 	generated, err := svc.Bootstrap(ctx, c.adminPassword)
 	if err != nil {
 		return fmt.Errorf("creating the platform administrator: %w", err)
@@ -270,5 +293,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if m.Ready != nil {
 		m.Ready(ln.Addr().String())
 	}
-	return srv.Serve(ctx, ln)
+	err = srv.Serve(ctx, ln)
+	svc.WaitBackground()
+	return err
 }

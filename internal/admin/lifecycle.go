@@ -41,6 +41,9 @@ func (s *Service) UpdateUser(ctx context.Context, slug, id string, p UserPatch) 
 				return err
 			}
 		}
+		if err := s.notifyStatusChange(ctx, tx, t, u, Status(before["status"].(string))); err != nil {
+			return err
+		}
 		out = u
 		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.updated", userTarget(u), changes))
 	})
@@ -182,6 +185,20 @@ func (s *Service) deactivate(ctx context.Context, tx Tx, t *Tenant, u *User) err
 	return nil
 }
 
+// notifyStatusChange tells u that their account was deactivated or
+// reactivated (R-E2), when it was.
+func (s *Service) notifyStatusChange(ctx context.Context, tx Tx, t *Tenant, u *User, before Status) error {
+	switch {
+	case before == u.Status:
+		return nil
+	case u.Status == StatusDeactivated:
+		return s.Notify(ctx, tx, t, u, MailDeactivated, nil)
+	case before == StatusDeactivated && (u.Status == StatusActive || u.Status == StatusPending):
+		return s.Notify(ctx, tx, t, u, MailReactivated, nil)
+	}
+	return nil
+}
+
 // reactivatedStatus is where an activated user goes: active if they have
 // ever signed in, else back to pending.
 func reactivatedStatus(u *User) Status {
@@ -213,6 +230,9 @@ func (s *Service) lifecycle(ctx context.Context, slug, id, action string, selfFo
 		}
 		u.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := s.notifyStatusChange(ctx, tx, t, u, Status(before["status"].(string))); err != nil {
 			return err
 		}
 		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, action, userTarget(u), diff(before, userDetails(u))))

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -23,6 +25,12 @@ type Service struct {
 	hasher *password.Hasher
 	newID  func() string
 	log    *slog.Logger
+
+	mailer    Mailer
+	publicURL string
+
+	background chan struct{} // a slot per background task in flight
+	bg         sync.WaitGroup
 }
 
 // Config wires a Service. Store is required; the rest have defaults.
@@ -32,11 +40,16 @@ type Config struct {
 	Hasher *password.Hasher // default: argon2id with OWASP parameters
 	NewID  func() string    // default: UUIDv7 strings
 	Logger *slog.Logger     // default: slog.Default()
+	// Mailer delivers the outbox; nil leaves mail in the outbox (logged).
+	Mailer Mailer
+	// PublicURL is the base of links in e-mails, e.g. https://roster.example.com.
+	PublicURL string
 }
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, newID: cfg.NewID, log: cfg.Logger}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, newID: cfg.NewID, log: cfg.Logger,
+		mailer: cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), background: make(chan struct{}, backgroundLimit)}
 	if s.clock == nil {
 		s.clock = SystemClock{}
 	}

@@ -156,7 +156,10 @@ func (s *Service) signInFailed(ctx context.Context, t *Tenant, u *User, login, r
 		}
 		le := s.audit(ctx, t.ID, "user.locked", userTarget(u), map[string]any{"failed_sign_ins": t.Settings.LockoutThreshold})
 		le.ActorID, le.ActorName, le.ActorTenantID = "", "", ""
-		return tx.InsertAuditEvent(ctx, le)
+		if err := tx.InsertAuditEvent(ctx, le); err != nil {
+			return err
+		}
+		return s.NotifyLocked(ctx, tx, t, u)
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "recording a failed sign-in", "err", err)

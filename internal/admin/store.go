@@ -63,6 +63,49 @@ type Tx interface {
 	// tenant's audit trail: names, addresses and details of the events the
 	// user is the target or the actor of. Ids, actions and times stay.
 	ScrubAuditSubject(ctx context.Context, tenantID, userID string) error
+	// InsertMail writes a mail to the outbox.
+	InsertMail(ctx context.Context, m *OutboxMail) error
+	// ClaimMail leases up to limit pending mails due at now to owner until
+	// leaseUntil (their next attempt), counting the attempt. Rows another
+	// transaction holds are skipped, so concurrent claimers never share one.
+	ClaimMail(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*OutboxMail, error)
+	// FinishMail records an attempt's outcome on a mail still leased to
+	// owner: state, then at is sent_at (MailSent) or the next attempt
+	// (MailPending). ErrNoRows when the lease passed to someone else.
+	FinishMail(ctx context.Context, tenantID, id, owner, state string, at time.Time, lastError string) error
+	// PurgeMail deletes mail that is no longer pending, created before t.
+	PurgeMail(ctx context.Context, before time.Time) (int, error)
+
+	InsertLink(ctx context.Context, l *Link) error
+	// SupersedeLinks ends the live links of kind for subject.
+	SupersedeLinks(ctx context.Context, tenantID, subjectID, kind string) error
+	// MintLink sets the token hash of a live, unexpired link (replacing an
+	// earlier one); ErrNoRows when the link is no longer live.
+	MintLink(ctx context.Context, tenantID, id string, tokenHash []byte, now time.Time) error
+	// LinkByTokenHash finds a live link by its token hash, expired or not.
+	LinkByTokenHash(ctx context.Context, hash []byte) (*Link, error)
+	// UseLink marks a live link used when its token hash still matches;
+	// ErrNoRows otherwise (used concurrently, superseded or re-minted).
+	UseLink(ctx context.Context, tenantID, id string, tokenHash []byte, at time.Time) error
+	// CountRecentLinks counts links of kind issued for subject since t.
+	CountRecentLinks(ctx context.Context, tenantID, subjectID, kind string, since time.Time) (int, error)
+	// PurgeLinks deletes links that expired before t.
+	PurgeLinks(ctx context.Context, before time.Time) (int, error)
+
+	InsertInvitation(ctx context.Context, inv *Invitation) error
+	InvitationByID(ctx context.Context, tenantID, id string) (*Invitation, error)
+	// PendingInvitationByEmail finds the pending invitation of a lower-cased address.
+	PendingInvitationByEmail(ctx context.Context, tenantID, emailKey string) (*Invitation, error)
+	UpdateInvitation(ctx context.Context, inv *Invitation) error
+	ListInvitations(ctx context.Context, tenantID string, q InvitationQuery) ([]*Invitation, error)
+
+	// UsersExpiringBetween lists pending or active users of any tenant whose
+	// account expires in [from, to) and who have no notice for that date.
+	UsersExpiringBetween(ctx context.Context, from, to time.Time, limit int) ([]*User, error)
+	// InsertExpiryNotice records that a user was told about an expiry date;
+	// a *UniqueError when they were already.
+	InsertExpiryNotice(ctx context.Context, tenantID, userID string, expiresAt, at time.Time) error
+
 	InsertAuditEvent(ctx context.Context, e *AuditEvent) error
 	ListAuditEvents(ctx context.Context, tenantID string, q AuditQuery) ([]*AuditEvent, error)
 

@@ -80,6 +80,12 @@ func (s *Service) CreateUser(ctx context.Context, slug string, in NewUser) (*Use
 		if err := s.insertUser(ctx, tx, t, u); err != nil {
 			return err
 		}
+		if u.Auth == AuthPassword && u.PasswordHash == "" {
+			// No password given: the user sets one from their activation link (R-E1).
+			if err := s.sendActivation(ctx, tx, t, u); err != nil {
+				return err
+			}
+		}
 		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.created", userTarget(u), map[string]any{"after": userDetails(u)}))
 	})
 	if err != nil {

@@ -62,6 +62,8 @@ func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
 	a.registerUsers(api)
 	a.registerAudit(api)
 	a.registerGroups(api)
+	a.registerLinks(api)
+	a.registerInvitations(api)
 	return api
 }
 

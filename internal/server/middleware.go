@@ -180,10 +180,19 @@ func restrictedAllowed(r *http.Request) bool {
 		r.Method == http.MethodPost && p == "/api/v1/me/password",
 		r.Method == http.MethodDelete && p == "/api/v1/session",
 		strings.HasPrefix(p, "/api/v1/me/mfa/"),
+		r.Method == http.MethodPost && publicLinkRoutes[p],
 		!strings.HasPrefix(p, "/api/"):
 		return true
 	}
 	return false
+}
+
+// publicLinkRoutes are where links in e-mails lead: they act on the
+// link's user, not on the session's, so a restricted session does not
+// stand in their way.
+var publicLinkRoutes = map[string]bool{
+	"/api/v1/activate": true, "/api/v1/password-reset": true,
+	"/api/v1/password-reset/request": true, "/api/v1/invitations/accept": true,
 }
 
 // restrict keeps a session whose password change is due (R-A4) to the

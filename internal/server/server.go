@@ -7,6 +7,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -36,6 +38,9 @@ type Config struct {
 	// PurgeEvery is how often removed users past the retention window are
 	// purged; 0 means hourly.
 	PurgeEvery time.Duration
+	// MailEvery is how often the outbox is polled for due mail; 0 means
+	// every second. Mail is delivered only when the Service has a Mailer.
+	MailEvery time.Duration
 }
 
 // Server is Roster's HTTP server.
@@ -53,6 +58,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.PurgeEvery == 0 {
 		cfg.PurgeEvery = time.Hour
+	}
+	if cfg.MailEvery == 0 {
+		cfg.MailEvery = time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	reg := prometheus.NewRegistry()
@@ -106,9 +114,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	done := make(chan struct{})
+	mailDone := make(chan struct{})
 	go func() {
 		defer close(done)
 		s.runJobs(jobs)
+	}()
+	go func() {
+		defer close(mailDone)
+		s.runMail(jobs)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -116,6 +129,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		stopJobs()
 		<-done
+		<-mailDone
 		return err
 	case <-ctx.Done():
 	}
@@ -125,6 +139,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err := srv.Shutdown(shutdown)
 	stopJobs()
 	<-done
+	<-mailDone
 	if err2 := <-errc; err2 != nil && !errors.Is(err2, http.ErrServerClosed) {
 		err = errors.Join(err, err2)
 	}
@@ -141,12 +156,58 @@ func (s *Server) runJobs(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("purged removed users past the retention window", "count", n)
 		}
+		if n, err := s.cfg.Service.PurgeMail(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("purging old mail and links", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged old mail and links", "count", n)
+		}
+		if n, err := s.cfg.Service.NotifyExpiringUsers(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("telling users their account expires soon", "err", err)
+		} else if n > 0 {
+			s.log.Info("told users their account expires soon", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// mailBatch is how many mails one delivery round claims.
+const mailBatch = 20
+
+// runMail delivers the outbox until ctx ends: a full batch is followed at
+// once by the next, otherwise the worker waits MailEvery. Every process
+// runs one; leases keep them from sending a mail twice.
+func (s *Server) runMail(ctx context.Context) {
+	owner := newOwnerID()
+	t := time.NewTicker(s.cfg.MailEvery)
+	defer t.Stop()
+	for {
+		n, err := s.cfg.Service.DeliverMail(ctx, owner, mailBatch)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("delivering mail", "err", err)
+		}
+		if err == nil && n == mailBatch {
+			if ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// newOwnerID names this process's mail worker in the outbox leases.
+func newOwnerID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

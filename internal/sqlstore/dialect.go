@@ -28,6 +28,9 @@ type dialect interface {
 	// notifyAccess tells other processes, at commit, that a tenant's
 	// access changed (PostgreSQL NOTIFY; SQLite processes poll).
 	notifyAccess(ctx context.Context, t *tx, tenantID string) error
+	// skipLocked ends a SELECT whose rows the transaction will update so
+	// that concurrent transactions skip them rather than wait or share them.
+	skipLocked() string
 }
 
 // AccessChannel is the PostgreSQL notification channel of access changes;
@@ -59,6 +62,8 @@ func (sqlite) mapError(err error) error {
 func (sqlite) lockTenant(context.Context, *tx, string) error { return nil }
 
 func (sqlite) notifyAccess(context.Context, *tx, string) error { return nil }
+// SQLite's single writer already keeps claimers apart.
+func (sqlite) skipLocked() string { return "" }
 
 // With a trigram FTS5 index, patterns of three characters or more are
 // looked up in the index unless they are dense; shorter ones are scanned.
@@ -95,6 +100,7 @@ func (postgres) notifyAccess(ctx context.Context, t *tx, tenantID string) error 
 	_, err := t.exec(ctx, "SELECT pg_notify('"+AccessChannel+"', $1)", tenantID)
 	return err
 }
+func (postgres) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 // pg_trgm's GIN index serves LIKE '%q%'.
 func (postgres) substring(pattern string, n int, _ bool) (string, []any) {
