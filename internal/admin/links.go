@@ -126,7 +126,12 @@ func (s *Service) SendPasswordReset(ctx context.Context, slug, id string) error 
 var errLinkThrottled = &Error{Kind: KindRateLimited, Code: "too_many_requests", Message: "Too many links were sent to this user in the last hour; try again later."}
 
 // throttleLinks refuses a link of kind beyond resetThrottle in the window.
+// It counts under the tenant's lock, so that concurrent requests (several
+// processes on PostgreSQL) cannot all pass the count before any inserts.
 func (s *Service) throttleLinks(ctx context.Context, tx Tx, t *Tenant, u *User, kind MailTemplate) error {
+	if err := tx.LockTenant(ctx, t.ID); err != nil {
+		return err
+	}
 	n, err := tx.CountRecentLinks(ctx, t.ID, u.ID, string(kind), s.clock.Now().Add(-resetThrottleWindow))
 	if err != nil {
 		return err

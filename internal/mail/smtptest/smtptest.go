@@ -59,6 +59,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	srv      *smtp.Server
+	ln       net.Listener
 	msgs     []*Message
 	arrived  chan struct{}
 	rejectTo map[string]bool
@@ -87,7 +88,7 @@ func (s *Server) serve(ln net.Listener) {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.ln = srv, ln
 	s.mu.Unlock()
 	go srv.Serve(ln)
 }
@@ -95,9 +96,12 @@ func (s *Server) serve(ln net.Listener) {
 // Stop stops the server: connections are refused until Restart.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
 	s.mu.Unlock()
+	if ln != nil {
+		ln.Close() // the server may not have started serving it yet
+	}
 	if srv != nil {
 		srv.Close()
 	}
