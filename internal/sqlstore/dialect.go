@@ -62,6 +62,7 @@ func (sqlite) mapError(err error) error {
 func (sqlite) lockTenant(context.Context, *tx, string) error { return nil }
 
 func (sqlite) notifyAccess(context.Context, *tx, string) error { return nil }
+
 // SQLite's single writer already keeps claimers apart.
 func (sqlite) skipLocked() string { return "" }
 
