@@ -10,9 +10,51 @@ type Actor struct {
 	Username  string
 	Type      UserType
 	SessionID string
-	// Restricted is set while a password change is due (R-A4): only the
-	// calls that lead out of it are allowed.
-	Restricted bool
+	// Restricted is set while a password change (R-A4) or a two-factor
+	// enrolment (R-A7) is due: only the calls that lead out of it are
+	// allowed. Restriction says which, as the code of the refusal.
+	Restricted  bool
+	Restriction string
+	// TokenID is set when the actor is an API token acting for its
+	// creator (R-A10); the token works in TokenTenantID only, and a
+	// TokenRole narrows the creator's rights to that role.
+	TokenID       string
+	TokenTenantID string
+	TokenRole     string
+}
+
+// The restrictions of a session.
+const (
+	RestrictionPasswordChange = "password_change_required"
+	RestrictionMFAEnrollment  = "mfa_enrollment_required"
+)
+
+// restrictionError is the refusal of a restricted actor.
+func (a *Actor) restrictionError() error {
+	if a.Restriction == RestrictionMFAEnrollment {
+		return Forbidden(RestrictionMFAEnrollment, "Set up two-factor authentication first.")
+	}
+	return Forbidden(RestrictionPasswordChange, "Change your password first.")
+}
+
+// restrictionOf is the restriction a session of u in t is under, if any:
+// the password change comes first, then the two-factor enrolment.
+func restrictionOf(t *Tenant, u *User) string {
+	switch {
+	case u.MustChangePassword:
+		return RestrictionPasswordChange
+	case MFAEnrollmentDue(t, u):
+		return RestrictionMFAEnrollment
+	}
+	return ""
+}
+
+// MFAEnrollmentDue reports whether u must enrol a second factor before
+// anything else: the tenant requires it, u is not exempt, has a password
+// (single sign-on users prove themselves to their provider) and has not
+// enrolled yet.
+func MFAEnrollmentDue(t *Tenant, u *User) bool {
+	return t.Settings.MFARequired && u.MFAEnforced && !u.MFAEnrolled && u.Auth == AuthPassword
 }
 
 // Staff reports whether the actor belongs to the platform.

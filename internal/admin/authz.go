@@ -25,9 +25,9 @@ const (
 // errUnauthenticated is returned to a request without a valid session.
 var errUnauthenticated = &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: "Sign in first."}
 
-// errPasswordChangeRequired is returned to a restricted actor (R-A4) for
-// every call but those that lead out of the restriction.
-var errPasswordChangeRequired = &Error{Kind: KindForbidden, Code: "password_change_required", Message: "Change your password first."}
+// errTokenForbidden refuses an API token what only a person may do:
+// platform-wide actions, and their own credentials and sessions.
+var errTokenForbidden = &Error{Kind: KindForbidden, Code: "api_token_forbidden", Message: "An API token cannot do this; sign in as a person."}
 
 // authorize decides whether the actor in ctx holds perm in tenant. It is
 // the one place where access decisions are taken: staff hold every right
@@ -40,7 +40,9 @@ func (s *Service) authorize(ctx context.Context, tenant *Tenant, perm Permission
 	case a == nil:
 		return errUnauthenticated
 	case a.Restricted:
-		return Forbidden("password_change_required", "Change your password first.")
+		return a.restrictionError()
+	case a.TokenTenantID != "" && a.TokenTenantID != tenant.ID:
+		return NotFound("Tenant")
 	case a.Staff():
 		return nil
 	case a.TenantID != tenant.ID:
@@ -58,7 +60,9 @@ func (s *Service) requireStaff(ctx context.Context) error {
 	case a == nil:
 		return errUnauthenticated
 	case a.Restricted:
-		return Forbidden("password_change_required", "Change your password first.")
+		return a.restrictionError()
+	case a.TokenID != "":
+		return errTokenForbidden
 	case !a.Staff():
 		return Forbidden("staff_only", "Only platform staff may do this.")
 	}

@@ -272,7 +272,7 @@ func (s *Service) UnlockUser(ctx context.Context, slug, id string) (*User, error
 		if u.Status == StatusRemoved {
 			return Conflict("user_removed", "", "The user is removed; restore them first.")
 		}
-		u.Locked, u.FailedSignIns = false, 0
+		u.Locked, u.FailedSignIns, u.LockedUntil, u.Lockouts = false, 0, nil, 0
 		return nil
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"roster/internal/password"
+	"roster/internal/secret"
 )
 
 // Service carries out every administrative action. It is safe for
@@ -25,6 +26,9 @@ type Service struct {
 	hasher *password.Hasher
 	newID  func() string
 	log    *slog.Logger
+	keys   *secret.Key
+	// throttle counts failed sign-ins per client address (R-A2).
+	throttle *failureThrottle
 
 	mailer    Mailer
 	publicURL string
@@ -44,12 +48,30 @@ type Config struct {
 	Mailer Mailer
 	// PublicURL is the base of links in e-mails, e.g. https://roster.example.com.
 	PublicURL string
+	// SecretKey seals TOTP secrets at rest. Default: a random key, which
+	// suits tests only: secrets sealed with it do not open after a restart.
+	SecretKey *secret.Key
+	// SignInFailuresPerMinute is how many failed sign-ins one client
+	// address may make in a minute before it gets RateLimited; default
+	// DefaultSignInFailuresPerMinute.
+	SignInFailuresPerMinute int
 }
+
+// DefaultSignInFailuresPerMinute is the per-address throttle of R-A2.
+const DefaultSignInFailuresPerMinute = 100
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, newID: cfg.NewID, log: cfg.Logger,
 		mailer: cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), background: make(chan struct{}, backgroundLimit)}
+	s.keys = cfg.SecretKey
+	if s.keys == nil {
+		s.keys = secret.Random()
+	}
+	if cfg.SignInFailuresPerMinute <= 0 {
+		cfg.SignInFailuresPerMinute = DefaultSignInFailuresPerMinute
+	}
+	s.throttle = newFailureThrottle(cfg.SignInFailuresPerMinute)
 	if s.clock == nil {
 		s.clock = SystemClock{}
 	}

@@ -31,10 +31,21 @@ type SignInResult struct {
 // reason, so that nobody can learn which accounts exist (R-A2).
 var errBadCredentials = &Error{Kind: KindUnauthenticated, Code: "invalid_credentials", Message: "The username or password is incorrect, or the account cannot sign in."}
 
+// errMFARequired answers a correct password of an enrolled user who gave no
+// second factor: the client asks for it and signs in again.
+var errMFARequired = &Error{Kind: KindUnauthenticated, Code: "mfa_required", Message: "Enter the code from your authenticator app, or a recovery code."}
+
 // SignIn checks credentials and starts a session. Every failure is the same
 // Unauthenticated "invalid_credentials" (the audit trail records the real
-// reason); RateLimited when too many hashes are running.
+// reason); Unauthenticated "mfa_required" when the password is right and a
+// second factor is due but missing; RateLimited when too many hashes are
+// running or the client's address has failed too often in the last minute.
 func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, error) {
+	ip := RequestInfoFrom(ctx).IP
+	if s.throttle.exceeded(ip, s.clock.Now()) {
+		s.log.InfoContext(ctx, "sign-in throttled", "ip", ip)
+		return nil, errTooManyFailures
+	}
 	slug := strings.TrimSpace(c.Tenant)
 	if slug == "" {
 		slug = platformSlug
@@ -67,8 +78,9 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		return nil, hashError(herr)
 	}
 	if t == nil {
-		s.log.InfoContext(ctx, "sign-in failed", "reason", "unknown_tenant")
-		return nil, errBadCredentials
+		// Recorded in the platform's trail, so that the answer costs the
+		// same write as any other failure.
+		return nil, s.signInFailed(ctx, &Tenant{ID: PlatformTenantID}, nil, login, "unknown_tenant")
 	}
 	if u == nil {
 		return nil, s.signInFailed(ctx, t, nil, login, "unknown_user")
@@ -87,6 +99,18 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 	if can, reason := u.CanSignIn(now); !can {
 		return nil, s.signInFailed(ctx, t, u, login, reason)
 	}
+	var factor *secondFactor
+	if u.MFAEnrolled {
+		if strings.TrimSpace(c.TOTP) == "" {
+			return nil, errMFARequired
+		}
+		if factor, err = s.checkSecondFactor(ctx, t, u, c.TOTP, now); err != nil {
+			return nil, err
+		}
+		if factor == nil {
+			return nil, s.signInFailed(ctx, t, u, login, "wrong_totp")
+		}
+	}
 	// Hash outside the transaction, and write the new hash on a fresh read
 	// of the user: u is from before RecordSignIn and may be stale.
 	newHash := ""
@@ -99,6 +123,13 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.RecordSignIn(ctx, t.ID, u.ID, now); err != nil {
 			return err
+		}
+		details := map[string]any{"session_id": sess.ID}
+		if factor != nil {
+			if err := factor.spend(ctx, tx, t, u, now); err != nil {
+				return err
+			}
+			details["second_factor"] = factor.kind
 		}
 		if newHash != "" {
 			fresh, err := tx.UserByID(ctx, t.ID, u.ID)
@@ -114,23 +145,50 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
-		e := s.audit(ctx, t.ID, "session.created", userTarget(u), map[string]any{"session_id": sess.ID})
+		e := s.audit(ctx, t.ID, "session.created", userTarget(u), details)
 		e.ActorID, e.ActorName, e.ActorTenantID = u.ID, u.Username, u.TenantID
 		return tx.InsertAuditEvent(ctx, e)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNoRows):
+		// A concurrent failure locked the account after the check above.
+		return nil, s.signInFailed(ctx, t, u, login, "locked")
+	case errors.Is(err, ErrStale) && factor != nil:
+		// The code was used by a concurrent sign-in, or the recovery code spent.
+		return nil, s.signInFailed(ctx, t, u, login, factor.kind+"_reused")
+	case err != nil:
 		return nil, err
 	}
 	if u.Status == StatusPending {
 		u.Status = StatusActive
 	}
-	u.LastSignInAt, u.FailedSignIns = &now, 0
+	u.LastSignInAt, u.FailedSignIns, u.Locked, u.LockedUntil, u.Lockouts = &now, 0, false, nil, 0
 	return &SignInResult{User: u, Tenant: t, Session: sess, Token: token}, nil
 }
 
+// maxLockWait bounds a temporary lock, however many lockouts in a row.
+const maxLockWait = 24 * time.Hour
+
+// lockWait is how long the lockouts-th lockout in a row lasts under a
+// tenant's cool-off: the cool-off, doubled for each lockout before it.
+// Zero: locked until an admin unlocks.
+func lockWait(t *Tenant, lockouts int) time.Duration {
+	if t.Settings.LockoutCooloffMinutes <= 0 {
+		return 0
+	}
+	d := time.Duration(t.Settings.LockoutCooloffMinutes) * time.Minute
+	for i := 0; i < lockouts && d < maxLockWait; i++ {
+		d *= 2
+	}
+	return min(d, maxLockWait)
+}
+
 // signInFailed records a failed attempt with its real reason, counts a
-// wrong password towards the lockout, and returns the uniform error.
+// wrong password (or second factor) towards the lockout and the client's
+// address towards the throttle, and returns the uniform error.
 func (s *Service) signInFailed(ctx context.Context, t *Tenant, u *User, login, reason string) error {
+	now := s.clock.Now()
+	s.throttle.fail(RequestInfoFrom(ctx).IP, now)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		target := auditTarget{Type: "user", Name: truncate(login, 64)}
 		if u != nil {
@@ -141,20 +199,31 @@ func (s *Service) signInFailed(ctx context.Context, t *Tenant, u *User, login, r
 		if err := tx.InsertAuditEvent(ctx, e); err != nil {
 			return err
 		}
-		if u == nil || reason != "wrong_password" || u.Locked || u.Status == StatusRemoved {
+		counted := reason == "wrong_password" || reason == "wrong_totp" || strings.HasSuffix(reason, "_reused")
+		if u == nil || !counted || u.LockedAt(now) || u.Status == StatusRemoved {
 			return nil
 		}
-		_, locked, err := tx.RecordSignInFailure(ctx, t.ID, u.ID, t.Settings.LockoutThreshold, s.clock.Now())
+		f, err := tx.RecordSignInFailure(ctx, t.ID, u.ID, t.Settings.LockoutThreshold, now)
 		if errors.Is(err, ErrNoRows) {
 			return nil // a concurrent attempt locked the account first: keep this attempt's audit event
 		}
-		if err != nil || !locked {
+		if err != nil || !f.Locked {
+			return err
+		}
+		details := map[string]any{"failed_sign_ins": f.Failures}
+		var until *time.Time
+		if d := lockWait(t, f.Lockouts); d > 0 {
+			lifts := now.Add(d)
+			until = &lifts
+			details["locked_until"] = lifts.Format(time.RFC3339)
+		}
+		if err := tx.LockUntil(ctx, t.ID, u.ID, until); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteUserSessions(ctx, t.ID, u.ID, ""); err != nil {
 			return err
 		}
-		le := s.audit(ctx, t.ID, "user.locked", userTarget(u), map[string]any{"failed_sign_ins": t.Settings.LockoutThreshold})
+		le := s.audit(ctx, t.ID, "user.locked", userTarget(u), details)
 		le.ActorID, le.ActorName, le.ActorTenantID = "", "", ""
 		if err := tx.InsertAuditEvent(ctx, le); err != nil {
 			return err
@@ -209,6 +278,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, *User
 		return nil, nil, errUnauthenticated
 	}
 	now := s.clock.Now()
+	if strings.HasPrefix(token, apiTokenPrefix) {
+		return s.authenticateToken(ctx, token, now)
+	}
 	var sess *Session
 	var u *User
 	var t *Tenant
@@ -242,15 +314,30 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, *User
 			return nil, nil, err
 		}
 	}
-	a := &Actor{UserID: u.ID, TenantID: u.TenantID, Username: u.Username, Type: u.Type, SessionID: sess.ID, Restricted: u.MustChangePassword}
+	r := restrictionOf(t, u)
+	a := &Actor{UserID: u.ID, TenantID: u.TenantID, Username: u.Username, Type: u.Type, SessionID: sess.ID, Restricted: r != "", Restriction: r}
 	return a, u, nil
+}
+
+// personFrom returns the actor of ctx if it is a person signed in with a
+// session: Unauthenticated without one, Forbidden "api_token_forbidden"
+// for an API token.
+func personFrom(ctx context.Context) (*Actor, error) {
+	a := ActorFrom(ctx)
+	switch {
+	case a == nil:
+		return nil, errUnauthenticated
+	case a.TokenID != "":
+		return nil, errTokenForbidden
+	}
+	return a, nil
 }
 
 // SignOut ends the actor's current session.
 func (s *Service) SignOut(ctx context.Context) error {
-	a := ActorFrom(ctx)
-	if a == nil {
-		return errUnauthenticated
+	a, err := personFrom(ctx)
+	if err != nil {
+		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.DeleteSession(ctx, a.TenantID, a.UserID, a.SessionID); err != nil && !errors.Is(err, ErrNoRows) {
@@ -284,15 +371,15 @@ func (s *Service) Me(ctx context.Context) (*User, *Tenant, error) {
 // MySessions lists the signed-in user's sessions. Forbidden
 // "password_change_required" while a password change is due (R-A4).
 func (s *Service) MySessions(ctx context.Context) ([]*Session, error) {
-	a := ActorFrom(ctx)
-	if a == nil {
-		return nil, errUnauthenticated
+	a, err := personFrom(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if a.Restricted {
-		return nil, errPasswordChangeRequired
+		return nil, a.restrictionError()
 	}
 	var out []*Session
-	err := s.store.View(ctx, func(tx Tx) (err error) {
+	err = s.store.View(ctx, func(tx Tx) (err error) {
 		out, err = tx.ListUserSessions(ctx, a.TenantID, a.UserID)
 		return err
 	})
@@ -303,12 +390,12 @@ func (s *Service) MySessions(ctx context.Context) ([]*Session, error) {
 // any other session; Forbidden "password_change_required" while a password
 // change is due (R-A4).
 func (s *Service) EndMySession(ctx context.Context, id string) error {
-	a := ActorFrom(ctx)
-	if a == nil {
-		return errUnauthenticated
+	a, err := personFrom(ctx)
+	if err != nil {
+		return err
 	}
 	if a.Restricted {
-		return errPasswordChangeRequired
+		return a.restrictionError()
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.DeleteSession(ctx, a.TenantID, a.UserID, id); err != nil {
@@ -322,9 +409,9 @@ func (s *Service) EndMySession(ctx context.Context, id string) error {
 // current one (R-A3), lifts a forced change (R-A4) and ends the user's
 // other sessions. A wrong current password counts towards the lockout.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) (*User, error) {
-	a := ActorFrom(ctx)
-	if a == nil {
-		return nil, errUnauthenticated
+	a, err := personFrom(ctx)
+	if err != nil {
+		return nil, err
 	}
 	u, t, err := s.Me(ctx)
 	if err != nil {

@@ -44,11 +44,44 @@ type Tx interface {
 	RemovedBefore(ctx context.Context, t time.Time, limit int) ([]*User, error)
 	// RecordSignInFailure adds one failed password to the user's count and
 	// locks the account when the count reaches threshold, in one statement
-	// so that concurrent attempts are counted exactly.
-	RecordSignInFailure(ctx context.Context, tenantID, userID string, threshold int, at time.Time) (failures int, locked bool, err error)
-	// RecordSignIn notes a successful sign-in: failures reset, a pending
-	// user becomes active.
+	// so that concurrent attempts are counted exactly. A temporary lock that
+	// has lifted by at counts as unlocked (the count starts again). ErrNoRows
+	// when the account is locked at at.
+	RecordSignInFailure(ctx context.Context, tenantID, userID string, threshold int, at time.Time) (SignInFailure, error)
+	// LockUntil notes one more lockout in a row and when the lock lifts
+	// (nil: when an admin unlocks).
+	LockUntil(ctx context.Context, tenantID, userID string, until *time.Time) error
+	// RecordSignIn notes a successful sign-in: failures and lockouts reset,
+	// a pending user becomes active. ErrNoRows when the account is locked at
+	// at (a concurrent failure locked it).
 	RecordSignIn(ctx context.Context, tenantID, userID string, at time.Time) error
+
+	// PutTOTP stores a user's TOTP secret, replacing any other.
+	PutTOTP(ctx context.Context, m *TOTP) error
+	TOTPByUser(ctx context.Context, tenantID, userID string) (*TOTP, error)
+	// ConfirmTOTP marks a pending secret confirmed with step as the last
+	// step used. ErrStale when it is not pending any more.
+	ConfirmTOTP(ctx context.Context, tenantID, userID string, step int64) error
+	// AdvanceTOTPStep records step as used, only if it is later than the
+	// last one used; ErrStale otherwise (a code used twice).
+	AdvanceTOTPStep(ctx context.Context, tenantID, userID string, step int64) error
+	// DeleteTOTP removes a user's TOTP secret and recovery codes.
+	DeleteTOTP(ctx context.Context, tenantID, userID string) error
+	// InsertRecoveryCodes stores the hashes of new recovery codes,
+	// replacing the user's old ones.
+	InsertRecoveryCodes(ctx context.Context, tenantID, userID string, hashes [][]byte) error
+	// UseRecoveryCode spends the unused code with this hash; ErrNoRows when
+	// there is none.
+	UseRecoveryCode(ctx context.Context, tenantID, userID string, hash []byte, at time.Time) error
+	// CountRecoveryCodes reports how many unused recovery codes remain.
+	CountRecoveryCodes(ctx context.Context, tenantID, userID string) (int, error)
+
+	InsertAPIToken(ctx context.Context, t *APIToken) error
+	APITokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
+	APITokenByID(ctx context.Context, tenantID, id string) (*APIToken, error)
+	ListAPITokens(ctx context.Context, tenantID string) ([]*APIToken, error)
+	DeleteAPIToken(ctx context.Context, tenantID, id string) error
+	TouchAPIToken(ctx context.Context, tenantID, id string, at time.Time) error
 
 	InsertSession(ctx context.Context, s *Session) error
 	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
@@ -142,6 +175,13 @@ type AccessTx interface {
 	// "role:<id>", "resource:<type>:<key>", "grant:<id>", "catalogue") changed
 	// in the tenant, so that every process's index reloads them.
 	AccessChanged(ctx context.Context, tenantID string, entities ...string) error
+}
+
+// SignInFailure is the state of an account after a failed sign-in.
+type SignInFailure struct {
+	Failures int  // consecutive failures, this one included
+	Locked   bool // this failure locked the account
+	Lockouts int  // lockouts in a row before this one
 }
 
 // Clock tells the time; tests use a fixed one.

@@ -30,13 +30,17 @@ func (t *Tenant) IsPlatform() bool { return t.ID == PlatformTenantID }
 
 // TenantSettings are the policies a tenant chooses.
 type TenantSettings struct {
-	MaxUsers             int // 0: no limit
-	LockoutThreshold     int // failed passwords before the account locks
-	MFARequired          bool
-	PasswordMinLength    int
-	SessionIdleMinutes   int
-	SessionAbsoluteHours int
-	Locale               string
+	MaxUsers         int // 0: no limit
+	LockoutThreshold int // failed passwords before the account locks
+	// LockoutCooloffMinutes is 0 for a lock that lasts until an admin
+	// unlocks (the default), or how long a first lock lasts; each lockout
+	// in a row doubles it, up to a day.
+	LockoutCooloffMinutes int
+	MFARequired           bool
+	PasswordMinLength     int
+	SessionIdleMinutes    int
+	SessionAbsoluteHours  int
+	Locale                string
 }
 
 // DefaultTenantSettings are the settings of a new tenant.
@@ -87,6 +91,8 @@ func (s TenantSettings) validate() error {
 		return Invalid("max_users", "out_of_range", "max_users is 0 (no limit) or a positive number.")
 	case s.LockoutThreshold < 1 || s.LockoutThreshold > 100:
 		return Invalid("lockout_threshold", "out_of_range", "lockout_threshold is between 1 and 100.")
+	case s.LockoutCooloffMinutes < 0 || s.LockoutCooloffMinutes > 24*60:
+		return Invalid("lockout_cooloff_minutes", "out_of_range", "lockout_cooloff_minutes is 0 (locked until an admin unlocks) or up to 1440 (a day).")
 	case s.PasswordMinLength < 8 || s.PasswordMinLength > MaxPasswordLength:
 		return Invalid("password_min_length", "out_of_range", "password_min_length is between 8 and %d.", MaxPasswordLength)
 	case s.SessionIdleMinutes < 1 || s.SessionIdleMinutes > 7*24*60:
@@ -101,18 +107,20 @@ func (s TenantSettings) validate() error {
 
 // TenantSettingsPatch changes some settings; nil fields stay as they are.
 type TenantSettingsPatch struct {
-	MaxUsers             *int
-	LockoutThreshold     *int
-	MFARequired          *bool
-	PasswordMinLength    *int
-	SessionIdleMinutes   *int
-	SessionAbsoluteHours *int
-	Locale               *string
+	MaxUsers              *int
+	LockoutThreshold      *int
+	LockoutCooloffMinutes *int
+	MFARequired           *bool
+	PasswordMinLength     *int
+	SessionIdleMinutes    *int
+	SessionAbsoluteHours  *int
+	Locale                *string
 }
 
 func (p TenantSettingsPatch) apply(s TenantSettings) TenantSettings {
 	set(&s.MaxUsers, p.MaxUsers)
 	set(&s.LockoutThreshold, p.LockoutThreshold)
+	set(&s.LockoutCooloffMinutes, p.LockoutCooloffMinutes)
 	set(&s.MFARequired, p.MFARequired)
 	set(&s.PasswordMinLength, p.PasswordMinLength)
 	set(&s.SessionIdleMinutes, p.SessionIdleMinutes)

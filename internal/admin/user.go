@@ -66,6 +66,8 @@ type User struct {
 	StatusBeforeRemoval   Status // the status a restore returns to
 	ExpiresAt             *time.Time
 	Locked                bool
+	LockedUntil           *time.Time // when a temporary lock lifts; nil for a lock until unlocked
+	Lockouts              int        // lockouts in a row, which lengthen a temporary lock
 	FailedSignIns         int
 	MustChangePassword    bool
 	MFAEnforced           bool
@@ -94,6 +96,12 @@ func (u *User) DisplayStatus(now time.Time) Status {
 	return u.Status
 }
 
+// LockedAt reports whether the account is locked at now: locked, and
+// either until an admin unlocks it or until a time still to come.
+func (u *User) LockedAt(now time.Time) bool {
+	return u.Locked && (u.LockedUntil == nil || now.Before(*u.LockedUntil))
+}
+
 // CanSignIn reports whether the account may start a session at now, and
 // if not, the reason recorded in the audit trail.
 func (u *User) CanSignIn(now time.Time) (bool, string) {
@@ -104,7 +112,7 @@ func (u *User) CanSignIn(now time.Time) (bool, string) {
 		return false, "deactivated"
 	case u.DeactivatedByLicence:
 		return false, "deactivated_by_licence"
-	case u.Locked:
+	case u.LockedAt(now):
 		return false, "locked"
 	case u.Expired(now):
 		return false, "expired"

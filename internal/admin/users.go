@@ -364,7 +364,7 @@ func userDetails(u *User) map[string]any {
 		"username": u.Username, "email": u.Email, "first_name": u.FirstName, "last_name": u.LastName,
 		"phone": u.Phone, "locale": u.Locale, "type": string(u.Type), "auth": string(u.Auth),
 		"status": string(u.Status), "locked": u.Locked, "must_change_password": u.MustChangePassword,
-		"mfa_enforced": u.MFAEnforced, "notifications_disabled": u.NotificationsDisabled,
+		"mfa_enforced": u.MFAEnforced, "mfa_enrolled": u.MFAEnrolled, "notifications_disabled": u.NotificationsDisabled,
 		"other_recipients": append([]string{}, u.OtherRecipients...), "expires_at": "",
 	}
 	if u.ExpiresAt != nil {

@@ -64,6 +64,8 @@ func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
 	a.registerGroups(api)
 	a.registerLinks(api)
 	a.registerInvitations(api)
+	a.registerCredentials(api)
+	a.registerTokens(api)
 	return api
 }
 

@@ -49,7 +49,7 @@ func (a *API) registerSession(api huma.API) {
 				return nil, a.fail(ctx, err)
 			}
 			out := &signInOutput{SetCookie: a.cookie(res.Token, res.Session.ExpiresAt)}
-			out.Body.User = userOut(res.User, res.Tenant.Slug, a.svc.Clock().Now())
+			out.Body.User = meOut(res.User, res.Tenant, a.svc.Clock().Now())
 			return out, nil
 		})
 
@@ -67,7 +67,7 @@ func (a *API) registerSession(api huma.API) {
 			if err != nil {
 				return nil, a.fail(ctx, err)
 			}
-			return reply(userOut(u, t.Slug, a.svc.Clock().Now())), nil
+			return reply(meOut(u, t, a.svc.Clock().Now())), nil
 		})
 
 	huma.Register(api, op("change-password", http.MethodPost, "/api/v1/me/password", "Change your password; ends your other sessions", "Session"),
@@ -80,7 +80,7 @@ func (a *API) registerSession(api huma.API) {
 			if err != nil {
 				return nil, a.fail(ctx, err)
 			}
-			return reply(userOut(u, t.Slug, a.svc.Clock().Now())), nil
+			return reply(meOut(u, t, a.svc.Clock().Now())), nil
 		})
 
 	huma.Register(api, op("list-my-sessions", http.MethodGet, "/api/v1/me/sessions", "Your sessions", "Session"),
@@ -99,6 +99,13 @@ func (a *API) registerSession(api huma.API) {
 			}
 			return nil, nil
 		})
+}
+
+// meOut is the signed-in user, with what is due before anything else.
+func meOut(u *admin.User, t *admin.Tenant, now time.Time) User {
+	out := userOut(u, t.Slug, now)
+	out.MFAEnrollmentRequired = admin.MFAEnrollmentDue(t, u)
+	return out
 }
 
 // cookie is the session cookie carrying token until expires.

@@ -26,9 +26,11 @@ type User struct {
 	Status                string     `json:"status" enum:"pending,active,deactivated,removed,expired"`
 	ExpiresAt             *time.Time `json:"expires_at"`
 	Locked                bool       `json:"locked"`
+	LockedUntil           *time.Time `json:"locked_until" doc:"When a temporary lock lifts; null for a lock that lasts until an admin unlocks"`
 	MustChangePassword    bool       `json:"must_change_password"`
 	MFAEnforced           bool       `json:"mfa_enforced"`
 	MFAEnrolled           bool       `json:"mfa_enrolled"`
+	MFAEnrollmentRequired bool       `json:"mfa_enrollment_required" doc:"For the signed-in user: two-factor enrolment is due before anything else"`
 	DeactivatedByLicence  bool       `json:"deactivated_by_licence"`
 	NotificationsDisabled bool       `json:"notifications_disabled"`
 	OtherRecipients       []string   `json:"other_recipients"`
@@ -44,13 +46,16 @@ func userOut(u *admin.User, tenantSlug string, now time.Time) User {
 		ID: u.ID, Tenant: tenantSlug, Staff: u.TenantID == admin.PlatformTenantID,
 		Username: u.Username, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Phone: u.Phone,
 		Locale: u.Locale, Type: string(u.Type), Auth: string(u.Auth), Status: string(u.DisplayStatus(now)),
-		ExpiresAt: u.ExpiresAt, Locked: u.Locked, MustChangePassword: u.MustChangePassword,
+		ExpiresAt: u.ExpiresAt, Locked: u.LockedAt(now), MustChangePassword: u.MustChangePassword,
 		MFAEnforced: u.MFAEnforced, MFAEnrolled: u.MFAEnrolled, DeactivatedByLicence: u.DeactivatedByLicence,
 		NotificationsDisabled: u.NotificationsDisabled, OtherRecipients: u.OtherRecipients,
 		LastSignInAt: u.LastSignInAt, RemovedAt: u.RemovedAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 	if out.Staff {
 		out.Tenant = ""
+	}
+	if out.Locked {
+		out.LockedUntil = u.LockedUntil
 	}
 	if out.OtherRecipients == nil {
 		out.OtherRecipients = []string{}
@@ -64,13 +69,14 @@ func userOut(u *admin.User, tenantSlug string, now time.Time) User {
 
 // TenantSettings are a tenant's policies on the wire.
 type TenantSettings struct {
-	MaxUsers             int    `json:"max_users" doc:"Seat limit; 0 means no limit"`
-	LockoutThreshold     int    `json:"lockout_threshold" doc:"Failed passwords before the account locks"`
-	MFARequired          bool   `json:"mfa_required"`
-	PasswordMinLength    int    `json:"password_min_length"`
-	SessionIdleMinutes   int    `json:"session_idle_minutes"`
-	SessionAbsoluteHours int    `json:"session_absolute_hours"`
-	Locale               string `json:"locale" enum:"en,ja"`
+	MaxUsers              int    `json:"max_users" doc:"Seat limit; 0 means no limit"`
+	LockoutThreshold      int    `json:"lockout_threshold" doc:"Failed passwords before the account locks"`
+	LockoutCooloffMinutes int    `json:"lockout_cooloff_minutes" doc:"0: a lock lasts until an admin unlocks; else a first lock lifts after this many minutes, doubled for each lockout in a row (up to a day)"`
+	MFARequired           bool   `json:"mfa_required"`
+	PasswordMinLength     int    `json:"password_min_length"`
+	SessionIdleMinutes    int    `json:"session_idle_minutes"`
+	SessionAbsoluteHours  int    `json:"session_absolute_hours"`
+	Locale                string `json:"locale" enum:"en,ja"`
 }
 
 // Tenant is a tenant on the wire. Its settings appear both at the top
@@ -89,7 +95,8 @@ type Tenant struct {
 func tenantOut(t *admin.Tenant) Tenant {
 	s := TenantSettings{
 		MaxUsers: t.Settings.MaxUsers, LockoutThreshold: t.Settings.LockoutThreshold, MFARequired: t.Settings.MFARequired,
-		PasswordMinLength: t.Settings.PasswordMinLength, SessionIdleMinutes: t.Settings.SessionIdleMinutes,
+		LockoutCooloffMinutes: t.Settings.LockoutCooloffMinutes,
+		PasswordMinLength:     t.Settings.PasswordMinLength, SessionIdleMinutes: t.Settings.SessionIdleMinutes,
 		SessionAbsoluteHours: t.Settings.SessionAbsoluteHours, Locale: t.Settings.Locale,
 	}
 	return Tenant{ID: t.ID, Slug: t.Slug, Name: t.Name, UserCount: t.UserCount, TenantSettings: s, Settings: s, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
@@ -97,19 +104,21 @@ func tenantOut(t *admin.Tenant) Tenant {
 
 // SettingsPatch changes some settings; absent fields stay as they are.
 type SettingsPatch struct {
-	MaxUsers             *int    `json:"max_users,omitempty" minimum:"0" doc:"Seat limit; 0 means no limit (staff only)"`
-	LockoutThreshold     *int    `json:"lockout_threshold,omitempty"`
-	MFARequired          *bool   `json:"mfa_required,omitempty"`
-	PasswordMinLength    *int    `json:"password_min_length,omitempty"`
-	SessionIdleMinutes   *int    `json:"session_idle_minutes,omitempty"`
-	SessionAbsoluteHours *int    `json:"session_absolute_hours,omitempty"`
-	Locale               *string `json:"locale,omitempty"`
+	MaxUsers              *int    `json:"max_users,omitempty" minimum:"0" doc:"Seat limit; 0 means no limit (staff only)"`
+	LockoutThreshold      *int    `json:"lockout_threshold,omitempty"`
+	LockoutCooloffMinutes *int    `json:"lockout_cooloff_minutes,omitempty"`
+	MFARequired           *bool   `json:"mfa_required,omitempty"`
+	PasswordMinLength     *int    `json:"password_min_length,omitempty"`
+	SessionIdleMinutes    *int    `json:"session_idle_minutes,omitempty"`
+	SessionAbsoluteHours  *int    `json:"session_absolute_hours,omitempty"`
+	Locale                *string `json:"locale,omitempty"`
 }
 
 // merged applies nested settings over top-level ones.
 func (p SettingsPatch) merged(nested *SettingsPatch) admin.TenantSettingsPatch {
 	if nested != nil {
 		for _, f := range []struct{ dst, src **int }{{&p.MaxUsers, &nested.MaxUsers}, {&p.LockoutThreshold, &nested.LockoutThreshold},
+			{&p.LockoutCooloffMinutes, &nested.LockoutCooloffMinutes},
 			{&p.PasswordMinLength, &nested.PasswordMinLength}, {&p.SessionIdleMinutes, &nested.SessionIdleMinutes},
 			{&p.SessionAbsoluteHours, &nested.SessionAbsoluteHours}} {
 			if *f.src != nil {
@@ -124,7 +133,8 @@ func (p SettingsPatch) merged(nested *SettingsPatch) admin.TenantSettingsPatch {
 		}
 	}
 	return admin.TenantSettingsPatch{MaxUsers: p.MaxUsers, LockoutThreshold: p.LockoutThreshold, MFARequired: p.MFARequired,
-		PasswordMinLength: p.PasswordMinLength, SessionIdleMinutes: p.SessionIdleMinutes,
+		LockoutCooloffMinutes: p.LockoutCooloffMinutes,
+		PasswordMinLength:     p.PasswordMinLength, SessionIdleMinutes: p.SessionIdleMinutes,
 		SessionAbsoluteHours: p.SessionAbsoluteHours, Locale: p.Locale}
 }
 

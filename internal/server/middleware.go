@@ -195,12 +195,16 @@ var publicLinkRoutes = map[string]bool{
 	"/api/v1/password-reset/request": true, "/api/v1/invitations/accept": true,
 }
 
-// restrict keeps a session whose password change is due (R-A4) to the
-// routes that lead out of it.
+// restrict keeps a session whose password change (R-A4) or two-factor
+// enrolment (R-A7) is due to the routes that lead out of it.
 func (s *Server) restrict(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a := admin.ActorFrom(r.Context()); a != nil && a.Restricted && !restrictedAllowed(r) {
-			rest.WriteProblem(w, rest.NewProblem(http.StatusForbidden, "password_change_required", "Change your password first: POST /api/v1/me/password."))
+			if a.Restriction == admin.RestrictionMFAEnrollment {
+				rest.WriteProblem(w, rest.NewProblem(http.StatusForbidden, admin.RestrictionMFAEnrollment, "Set up two-factor authentication first: POST /api/v1/me/mfa/totp."))
+				return
+			}
+			rest.WriteProblem(w, rest.NewProblem(http.StatusForbidden, admin.RestrictionPasswordChange, "Change your password first: POST /api/v1/me/password."))
 			return
 		}
 		next.ServeHTTP(w, r)

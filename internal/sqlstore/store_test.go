@@ -225,7 +225,8 @@ func TestRecordSignInFailureCountsExactlyAndLocksAtTheThreshold(t *testing.T) {
 		u := MustUser(t, db, tenant, "alice")
 		fail := func(userID string) (n int, locked bool, err error) {
 			err = db.Update(ctx, func(tx admin.Tx) (err error) {
-				n, locked, err = tx.RecordSignInFailure(ctx, tenant, userID, 3, t0)
+				f, err := tx.RecordSignInFailure(ctx, tenant, userID, 3, t0)
+				n, locked = f.Failures, f.Locked
 				return err
 			})
 			return
@@ -277,13 +278,41 @@ func TestRecordSignInFailureCountsExactlyAndLocksAtTheThreshold(t *testing.T) {
 			t.Errorf("stored: %d failures, locked %v; want 3, locked", stored.FailedSignIns, stored.Locked)
 		}
 
-		// A success resets the count and activates a pending user.
+		// A temporary lock that has lifted counts as unlocked: the count
+		// starts again, and the lockouts in a row are remembered.
+		lifts := t0.Add(30 * time.Minute)
+		if err := db.Update(ctx, func(tx admin.Tx) error { return tx.LockUntil(ctx, tenant, bob.ID, &lifts) }); err != nil {
+			t.Fatal(err)
+		}
+		var f admin.SignInFailure
+		err := db.Update(ctx, func(tx admin.Tx) (err error) {
+			f, err = tx.RecordSignInFailure(ctx, tenant, bob.ID, 3, t0.Add(10*time.Minute))
+			return err
+		})
+		if !errors.Is(err, admin.ErrNoRows) {
+			t.Errorf("a failure before the lock lifts: %v, want ErrNoRows", err)
+		}
+		err = db.Update(ctx, func(tx admin.Tx) (err error) {
+			f, err = tx.RecordSignInFailure(ctx, tenant, bob.ID, 3, t0.Add(time.Hour))
+			return err
+		})
+		if err != nil || f != (admin.SignInFailure{Failures: 1, Locked: false, Lockouts: 1}) {
+			t.Errorf("a failure after the lock lifted: %+v, %v; want 1 failure, unlocked, 1 lockout before", f, err)
+		}
+
+		// A locked account records no success; a success resets everything.
+		if err := db.Update(ctx, func(tx admin.Tx) error { return tx.RecordSignIn(ctx, tenant, u.ID, t0.Add(time.Hour)) }); !errors.Is(err, admin.ErrNoRows) {
+			t.Errorf("RecordSignIn of a locked account: %v, want ErrNoRows", err)
+		}
+		if err := db.Update(ctx, func(tx admin.Tx) error { return tx.LockUntil(ctx, tenant, u.ID, &lifts) }); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.Update(ctx, func(tx admin.Tx) error { return tx.RecordSignIn(ctx, tenant, u.ID, t0.Add(time.Hour)) }); err != nil {
 			t.Fatal(err)
 		}
 		db.View(ctx, func(tx admin.Tx) (err error) { stored, err = tx.UserByID(ctx, tenant, u.ID); return err })
-		if stored.FailedSignIns != 0 || stored.LastSignInAt == nil || !stored.LastSignInAt.Equal(t0.Add(time.Hour)) {
-			t.Errorf("after RecordSignIn: %d failures, last sign-in %v", stored.FailedSignIns, stored.LastSignInAt)
+		if stored.FailedSignIns != 0 || stored.Locked || stored.LockedUntil != nil || stored.Lockouts != 0 || stored.LastSignInAt == nil || !stored.LastSignInAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("after RecordSignIn: %d failures, locked %v until %v, %d lockouts, last sign-in %v", stored.FailedSignIns, stored.Locked, stored.LockedUntil, stored.Lockouts, stored.LastSignInAt)
 		}
 	})
 }

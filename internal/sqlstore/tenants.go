@@ -33,14 +33,14 @@ func timePtr(v sql.NullInt64) *time.Time {
 func param(n int) string { return "$" + strconv.Itoa(n) }
 
 const tenantColumns = `id, slug, name, max_users, lockout_threshold, mfa_required, password_min_length,
-	session_idle_minutes, session_absolute_hours, locale, user_count, created_at, updated_at`
+	session_idle_minutes, session_absolute_hours, locale, user_count, created_at, updated_at, lockout_cooloff_minutes`
 
 func scanTenant(s scanner) (*admin.Tenant, error) {
 	var t admin.Tenant
 	var created, updated int64
 	err := s.Scan(&t.ID, &t.Slug, &t.Name, &t.Settings.MaxUsers, &t.Settings.LockoutThreshold, &t.Settings.MFARequired,
 		&t.Settings.PasswordMinLength, &t.Settings.SessionIdleMinutes, &t.Settings.SessionAbsoluteHours, &t.Settings.Locale,
-		&t.UserCount, &created, &updated)
+		&t.UserCount, &created, &updated, &t.Settings.LockoutCooloffMinutes)
 	if err != nil {
 		return nil, err
 	}
@@ -50,9 +50,10 @@ func scanTenant(s scanner) (*admin.Tenant, error) {
 
 func (t *tx) InsertTenant(ctx context.Context, tn *admin.Tenant) error {
 	s := tn.Settings
-	_, err := t.exec(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err := t.exec(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		tn.ID, tn.Slug, tn.Name, s.MaxUsers, s.LockoutThreshold, s.MFARequired, s.PasswordMinLength,
-		s.SessionIdleMinutes, s.SessionAbsoluteHours, s.Locale, tn.UserCount, micros(tn.CreatedAt), micros(tn.UpdatedAt))
+		s.SessionIdleMinutes, s.SessionAbsoluteHours, s.Locale, tn.UserCount, micros(tn.CreatedAt), micros(tn.UpdatedAt),
+		s.LockoutCooloffMinutes)
 	return err
 }
 
@@ -74,10 +75,11 @@ func (t *tx) ListTenants(ctx context.Context, q admin.TenantQuery) ([]*admin.Ten
 func (t *tx) UpdateTenant(ctx context.Context, tn *admin.Tenant) error {
 	s := tn.Settings
 	return t.execOne(ctx, `UPDATE tenants SET name = $2, max_users = $3, lockout_threshold = $4, mfa_required = $5,
-		password_min_length = $6, session_idle_minutes = $7, session_absolute_hours = $8, locale = $9, updated_at = $10
+		password_min_length = $6, session_idle_minutes = $7, session_absolute_hours = $8, locale = $9, updated_at = $10,
+		lockout_cooloff_minutes = $11
 		WHERE id = $1`,
 		tn.ID, tn.Name, s.MaxUsers, s.LockoutThreshold, s.MFARequired, s.PasswordMinLength,
-		s.SessionIdleMinutes, s.SessionAbsoluteHours, s.Locale, micros(tn.UpdatedAt))
+		s.SessionIdleMinutes, s.SessionAbsoluteHours, s.Locale, micros(tn.UpdatedAt), s.LockoutCooloffMinutes)
 }
 
 func (t *tx) LockTenant(ctx context.Context, tenantID string) error {

@@ -16,24 +16,24 @@ import (
 const userColumns = `u.tenant_id, u.id, u.username, u.email, u.first_name, u.last_name, u.phone, u.locale, u.type, u.auth,
 	u.status, u.status_before_removal, u.expires_at, u.locked, u.failed_sign_ins, u.must_change_password,
 	u.mfa_enforced, u.mfa_enrolled, u.deactivated_by_licence, u.notifications_disabled, u.other_recipients,
-	u.password_hash, u.last_sign_in_at, u.removed_at, u.created_at, u.updated_at`
+	u.password_hash, u.last_sign_in_at, u.removed_at, u.created_at, u.updated_at, u.locked_until, u.lockouts`
 
 func scanUser(s scanner) (*admin.User, error) {
 	var u admin.User
-	var expires, lastSignIn, removed sql.NullInt64
+	var expires, lastSignIn, removed, lockedUntil sql.NullInt64
 	var created, updated int64
 	var recipients string
 	err := s.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.Phone, &u.Locale, &u.Type, &u.Auth,
 		&u.Status, &u.StatusBeforeRemoval, &expires, &u.Locked, &u.FailedSignIns, &u.MustChangePassword,
 		&u.MFAEnforced, &u.MFAEnrolled, &u.DeactivatedByLicence, &u.NotificationsDisabled, &recipients,
-		&u.PasswordHash, &lastSignIn, &removed, &created, &updated)
+		&u.PasswordHash, &lastSignIn, &removed, &created, &updated, &lockedUntil, &u.Lockouts)
 	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(recipients), &u.OtherRecipients); err != nil {
 		return nil, err
 	}
-	u.ExpiresAt, u.LastSignInAt, u.RemovedAt = timePtr(expires), timePtr(lastSignIn), timePtr(removed)
+	u.ExpiresAt, u.LastSignInAt, u.RemovedAt, u.LockedUntil = timePtr(expires), timePtr(lastSignIn), timePtr(removed), timePtr(lockedUntil)
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &u, nil
 }
@@ -50,15 +50,15 @@ func (t *tx) InsertUser(ctx context.Context, u *admin.User) error {
 	_, err := t.exec(ctx, `INSERT INTO users (tenant_id, id, username, username_key, email, email_key, first_name, last_name,
 		name_key, search, phone, locale, type, auth, status, status_before_removal, expires_at, locked, failed_sign_ins,
 		must_change_password, mfa_enforced, mfa_enrolled, deactivated_by_licence, notifications_disabled,
-		other_recipients, password_hash, last_sign_in_at, removed_at, created_at, updated_at)
+		other_recipients, password_hash, last_sign_in_at, removed_at, created_at, updated_at, locked_until, lockouts)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
+		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)`,
 		u.TenantID, u.ID, u.Username, strings.ToLower(u.Username), u.Email, strings.ToLower(u.Email), u.FirstName, u.LastName,
 		admin.NameKey(u.FirstName, u.LastName), admin.SearchText(u.Username, u.FirstName, u.LastName, u.Email),
 		u.Phone, u.Locale, u.Type, u.Auth, u.Status, u.StatusBeforeRemoval, nullMicros(u.ExpiresAt), u.Locked, u.FailedSignIns,
 		u.MustChangePassword, u.MFAEnforced, u.MFAEnrolled, u.DeactivatedByLicence, u.NotificationsDisabled,
 		recipientsJSON(u.OtherRecipients), u.PasswordHash, nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt),
-		micros(u.CreatedAt), micros(u.UpdatedAt))
+		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LockedUntil), u.Lockouts)
 	return err
 }
 
@@ -90,13 +90,13 @@ func (t *tx) updateUser(ctx context.Context, u *admin.User) error {
 		search = $8, phone = $9, locale = $10, type = $11, status = $12, status_before_removal = $13, expires_at = $14,
 		locked = $15, failed_sign_ins = $16, must_change_password = $17, mfa_enforced = $18, mfa_enrolled = $19,
 		deactivated_by_licence = $20, notifications_disabled = $21, other_recipients = $22, password_hash = $23,
-		last_sign_in_at = $24, removed_at = $25, updated_at = $26
+		last_sign_in_at = $24, removed_at = $25, updated_at = $26, locked_until = $27, lockouts = $28
 		WHERE tenant_id = $1 AND id = $2`,
 		u.TenantID, u.ID, u.Email, strings.ToLower(u.Email), u.FirstName, u.LastName, admin.NameKey(u.FirstName, u.LastName),
 		admin.SearchText(u.Username, u.FirstName, u.LastName, u.Email), u.Phone, u.Locale, u.Type, u.Status,
 		u.StatusBeforeRemoval, nullMicros(u.ExpiresAt), u.Locked, u.FailedSignIns, u.MustChangePassword, u.MFAEnforced,
 		u.MFAEnrolled, u.DeactivatedByLicence, u.NotificationsDisabled, recipientsJSON(u.OtherRecipients), u.PasswordHash,
-		nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt), micros(u.UpdatedAt))
+		nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt), micros(u.UpdatedAt), nullMicros(u.LockedUntil), u.Lockouts)
 }
 
 // DeleteUser deletes a user with their memberships and grants.
@@ -129,31 +129,41 @@ func (t *tx) RemovedBefore(ctx context.Context, before time.Time, limit int) ([]
 		micros(before), limit)
 }
 
+// unlockedAt is the condition of an account that is not locked at $N: never
+// locked, or a temporary lock that has lifted.
+func unlockedAt(n int) string {
+	return "(locked = FALSE OR (locked_until IS NOT NULL AND locked_until <= " + param(n) + "))"
+}
+
 // RecordSignInFailure counts and locks in one conditional statement: two
-// concurrent failures can never both read the same count.
-func (t *tx) RecordSignInFailure(ctx context.Context, tenantID, userID string, threshold int, at time.Time) (int, bool, error) {
-	type result struct {
-		n      int
-		locked bool
-	}
-	r, err := one(ctx, t, func(s scanner) (result, error) {
-		var r result
-		err := s.Scan(&r.n, &r.locked)
+// concurrent failures can never both read the same count. A lifted
+// temporary lock starts the count again at this failure.
+func (t *tx) RecordSignInFailure(ctx context.Context, tenantID, userID string, threshold int, at time.Time) (admin.SignInFailure, error) {
+	r, err := one(ctx, t, func(s scanner) (admin.SignInFailure, error) {
+		var r admin.SignInFailure
+		err := s.Scan(&r.Failures, &r.Locked, &r.Lockouts)
 		return r, err
-	}, `UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
-		locked = (failed_sign_ins + 1 >= $3), updated_at = $4
-		WHERE tenant_id = $1 AND id = $2 AND locked = FALSE
-		RETURNING failed_sign_ins, locked`, tenantID, userID, threshold, micros(at))
-	if err == nil && r.locked {
+	}, `UPDATE users SET failed_sign_ins = CASE WHEN locked THEN 1 ELSE failed_sign_ins + 1 END,
+		locked = (CASE WHEN locked THEN 1 ELSE failed_sign_ins + 1 END) >= $3,
+		locked_until = NULL, updated_at = $4
+		WHERE tenant_id = $1 AND id = $2 AND `+unlockedAt(4)+`
+		RETURNING failed_sign_ins, locked, lockouts`, tenantID, userID, threshold, micros(at))
+	if err == nil && r.Locked {
 		err = t.AccessChanged(ctx, tenantID, "user:"+userID)
 	}
-	return r.n, r.locked, err
+	return r, err
+}
+
+func (t *tx) LockUntil(ctx context.Context, tenantID, userID string, until *time.Time) error {
+	return t.execOne(ctx, `UPDATE users SET lockouts = lockouts + 1, locked_until = $3 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, userID, nullMicros(until))
 }
 
 func (t *tx) RecordSignIn(ctx context.Context, tenantID, userID string, at time.Time) error {
 	return t.execOne(ctx, `UPDATE users SET failed_sign_ins = 0, last_sign_in_at = $3,
+		locked = FALSE, locked_until = NULL, lockouts = 0,
 		status = CASE WHEN status = 'pending' THEN 'active' ELSE status END
-		WHERE tenant_id = $1 AND id = $2`, tenantID, userID, micros(at))
+		WHERE tenant_id = $1 AND id = $2 AND `+unlockedAt(3), tenantID, userID, micros(at))
 }
 
 // sortColumns maps a sort order to its key column, its direction, and
