@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -119,15 +120,17 @@ func Version() string {
 
 // config is the server's configuration: flags with ROSTER_* equivalents.
 type config struct {
-	addr          string
-	db            string
-	publicURL     string
-	adminPassword string
-	logLevel      string
-	logFormat     string
-	out           string
-	smtpURL       string
-	mailFrom      string
+	addr              string
+	db                string
+	publicURL         string
+	adminPassword     string
+	secretKey         string
+	failuresPerMinute int
+	logLevel          string
+	logFormat         string
+	out               string
+	smtpURL           string
+	mailFrom          string
 }
 
 func (m *Main) env(name, def string) string {
@@ -151,6 +154,11 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 		// No environment default here: help output must not print a password.
 		fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server, smtp://[user:pass@]host:port (loopback only, or STARTTLS) or smtps://… (ROSTER_SMTP_URL)")
 		fs.StringVar(&c.mailFrom, "mail-from", m.env("ROSTER_MAIL_FROM", ""), "sender address of e-mails (ROSTER_MAIL_FROM)")
+		perMinute, err := strconv.Atoi(m.env("ROSTER_SIGNIN_FAILURES_PER_MINUTE", strconv.Itoa(admin.DefaultSignInFailuresPerMinute)))
+		if err != nil || perMinute < 1 {
+			return nil, fmt.Errorf("ROSTER_SIGNIN_FAILURES_PER_MINUTE: want a positive number")
+		}
+		fs.IntVar(&c.failuresPerMinute, "signin-failures-per-minute", perMinute, "failed sign-ins one client address may make in a minute before it gets 429 (ROSTER_SIGNIN_FAILURES_PER_MINUTE)")
 	}
 	fs.StringVar(&c.logLevel, "log-level", m.env("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error (ROSTER_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", m.env("ROSTER_LOG_FORMAT", "json"), "json or text (ROSTER_LOG_FORMAT)")
@@ -161,6 +169,10 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.adminPassword = m.Getenv("ROSTER_ADMIN_PASSWORD")
+	c.secretKey = m.Getenv("ROSTER_SECRET_KEY")
+	if name == "serve" && c.failuresPerMinute < 1 {
+		return nil, fmt.Errorf("--signin-failures-per-minute: want a positive number")
+	}
 	if name == "serve" && c.smtpURL == "" {
 		c.smtpURL = m.Getenv("ROSTER_SMTP_URL")
 	}
@@ -269,7 +281,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	} else {
 		log.Warn("no SMTP server configured (ROSTER_SMTP_URL): mail stays in the outbox until one is")
 	}
-	svc := admin.New(admin.Config{Store: m.db, Logger: log, Mailer: mailer, PublicURL: c.publicURL})
+	key, err := m.secretKey(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	svc := admin.New(admin.Config{Store: m.db, Logger: log, Mailer: mailer, PublicURL: c.publicURL, SecretKey: key, SignInFailuresPerMinute: c.failuresPerMinute})
 	generated, err := svc.Bootstrap(ctx, c.adminPassword)
 	if err != nil {
 		return fmt.Errorf("creating the platform administrator: %w", err)

@@ -148,7 +148,7 @@ func tenantDetails(t *Tenant) map[string]any {
 		"slug": t.Slug, "name": t.Name,
 		"max_users": t.Settings.MaxUsers, "lockout_threshold": t.Settings.LockoutThreshold,
 		"lockout_cooloff_minutes": t.Settings.LockoutCooloffMinutes,
-		"mfa_required": t.Settings.MFARequired, "password_min_length": t.Settings.PasswordMinLength,
+		"mfa_required":            t.Settings.MFARequired, "password_min_length": t.Settings.PasswordMinLength,
 		"session_idle_minutes": t.Settings.SessionIdleMinutes, "session_absolute_hours": t.Settings.SessionAbsoluteHours,
 		"locale": t.Settings.Locale,
 	}
