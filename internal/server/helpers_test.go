@@ -71,9 +71,19 @@ type env struct {
 // mustEnv serves the real handler on db and signs its staff user in.
 func mustEnv(tb testing.TB, db *sqlstore.DB) *env {
 	tb.Helper()
+	return mustEnvWith(tb, db, nil)
+}
+
+// mustEnvWith is mustEnv with a service configured by configure.
+func mustEnvWith(tb testing.TB, db *sqlstore.DB, configure func(*admin.Config)) *env {
+	tb.Helper()
 	// The clock starts at the real time: cookies expire by it in the client.
 	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
-	svc := admin.New(admin.Config{Store: db, Clock: clock, Hasher: cheapHasher()})
+	cfg := admin.Config{Store: db, Clock: clock, Hasher: cheapHasher()}
+	if configure != nil {
+		configure(&cfg)
+	}
+	svc := admin.New(cfg)
 	if _, err := svc.Bootstrap(context.Background(), staffPassword); err != nil {
 		tb.Fatalf("Bootstrap: %v", err)
 	}
@@ -266,6 +276,8 @@ type userJSON struct {
 	MustChangePassword    bool       `json:"must_change_password"`
 	MFAEnforced           bool       `json:"mfa_enforced"`
 	MFAEnrolled           bool       `json:"mfa_enrolled"`
+	MFAEnrollmentRequired bool       `json:"mfa_enrollment_required"`
+	LockedUntil           *time.Time `json:"locked_until"`
 	DeactivatedByLicence  bool       `json:"deactivated_by_licence"`
 	NotificationsDisabled bool       `json:"notifications_disabled"`
 	OtherRecipients       []string   `json:"other_recipients"`
@@ -276,6 +288,7 @@ type userJSON struct {
 type settingsJSON struct {
 	MaxUsers           int    `json:"max_users"`
 	LockoutThreshold   int    `json:"lockout_threshold"`
+	LockoutCooloff     int    `json:"lockout_cooloff_minutes"`
 	MFARequired        bool   `json:"mfa_required"`
 	PasswordMinLength  int    `json:"password_min_length"`
 	SessionIdleMinutes int    `json:"session_idle_minutes"`

@@ -63,6 +63,13 @@ var contractRoutes = []struct{ method, path string }{
 	{"GET", "/api/v1/tenants/{slug}/users/{id}/sessions"},
 	{"DELETE", "/api/v1/tenants/{slug}/users/{id}/sessions"},
 	{"GET", "/api/v1/tenants/{slug}/audit"},
+	{"POST", "/api/v1/tenants/{slug}/users/{id}/temporary-password"},
+	{"POST", "/api/v1/tenants/{slug}/users/{id}/mfa/reset"},
+	{"POST", "/api/v1/me/mfa/totp"},
+	{"POST", "/api/v1/me/mfa/totp/confirm"},
+	{"POST", "/api/v1/tenants/{slug}/api-tokens"},
+	{"GET", "/api/v1/tenants/{slug}/api-tokens"},
+	{"DELETE", "/api/v1/tenants/{slug}/api-tokens/{id}"},
 }
 
 type openAPIOperation struct {

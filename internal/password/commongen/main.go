@@ -51,7 +51,7 @@ var shortSuffixes = []string{"1", "12", "123", "1234", "12345", "!", "1!", "123!
 var wordSuffixes = []string{"1", "123", "1234", "!", "2024", "2025"}
 
 // walks are keyboard and digit sequences.
-var walks = strings.Fields(`1234567890 0987654321 qwertyuiop asdfghjkl zxcvbnm qwertzuiop azertyuiop
+var walks = strings.Fields(`123456789012345678901234567890 098765432109876543210987654321 qwertyuiop asdfghjkl zxcvbnm qwertzuiop azertyuiop
 	1qaz2wsx3edc4rfv 1q2w3e4r5t6y7u8i9o0p zaq1xsw2cde3vfr4 qazwsxedcrfv qweasdzxc
 	abcdefghijklmnopqrstuvwxyz 0123456789 147258369 159753 753951 741852963 789456123 123qwe
 	1qazxsw2 q1w2e3r4t5y6 a1b2c3d4e5f6 mnbvcxz lkjhgfdsa poiuytrewq`)
