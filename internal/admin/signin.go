@@ -124,6 +124,11 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (*SignInResult, err
 		if err := tx.RecordSignIn(ctx, t.ID, u.ID, now); err != nil {
 			return err
 		}
+		if u.Locked { // a temporary lock that had lifted is cleared
+			if err := tx.AccessChanged(ctx, t.ID, "user:"+u.ID); err != nil {
+				return err
+			}
+		}
 		details := map[string]any{"session_id": sess.ID}
 		if factor != nil {
 			if err := factor.spend(ctx, tx, t, u, now); err != nil {
@@ -207,8 +212,14 @@ func (s *Service) signInFailed(ctx context.Context, t *Tenant, u *User, login, r
 		if errors.Is(err, ErrNoRows) {
 			return nil // a concurrent attempt locked the account first: keep this attempt's audit event
 		}
-		if err != nil || !f.Locked {
+		if err != nil {
 			return err
+		}
+		if !f.Locked {
+			if u.Locked { // a temporary lock that had lifted is cleared
+				return tx.AccessChanged(ctx, t.ID, "user:"+u.ID)
+			}
+			return nil
 		}
 		details := map[string]any{"failed_sign_ins": f.Failures}
 		var until *time.Time
