@@ -167,6 +167,9 @@ func (s *Service) Invite(ctx context.Context, slug string, in NewInvitation) (*I
 		if err := s.addressFree(ctx, tx, t, addr); err != nil {
 			return err
 		}
+		if err := s.checkInvitationGroups(ctx, tx, t, in.Groups); err != nil {
+			return err
+		}
 		now := s.clock.Now()
 		if old, err := tx.PendingInvitationByEmail(ctx, t.ID, strings.ToLower(addr)); err == nil {
 			if now.Before(old.ExpiresAt) {
@@ -454,7 +457,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, in InvitationAcceptance)
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
-		if err := s.applyInvitationAccess(ctx, tx, t, u, inv); err != nil {
+		skipped, err := s.applyInvitationAccess(ctx, tx, t, u, inv)
+		if err != nil {
 			return err
 		}
 		e := s.audit(ctx, t.ID, "user.created", userTarget(u), map[string]any{"after": userDetails(u), "invitation_id": inv.ID})
@@ -463,7 +467,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in InvitationAcceptance)
 			return err
 		}
 		e = s.audit(ctx, t.ID, "invitation.accepted", invitationTarget(inv), map[string]any{"user_id": u.ID,
-			"roles": inv.Roles, "groups": inv.Groups, "grants": inv.Grants})
+			"roles": inv.Roles, "groups": inv.Groups, "grants": inv.Grants, "groups_skipped": skipped})
 		e.ActorID, e.ActorName, e.ActorTenantID = u.ID, u.Username, u.TenantID
 		return tx.InsertAuditEvent(ctx, e)
 	})
@@ -476,10 +480,56 @@ func (s *Service) AcceptInvitation(ctx context.Context, in InvitationAcceptance)
 	return u, t, nil
 }
 
-// applyInvitationAccess gives the new user what the invitation asked for.
-// Roles, groups and grants arrive with the permission engine; until then
-// the invitation records them (and the acceptance's audit event shows
-// them) and nothing more is applied.
-func (s *Service) applyInvitationAccess(ctx context.Context, tx Tx, t *Tenant, u *User, inv *Invitation) error {
+// checkInvitationGroups refuses groups that do not exist in the tenant or
+// whose access the inviter could not give by adding a member (R-R4): the
+// check happens now, because the invitee accepts without the inviter.
+func (s *Service) checkInvitationGroups(ctx context.Context, tx Tx, t *Tenant, ids []string) error {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			return Invalid("groups", "duplicate", "The group %q is listed twice.", id)
+		}
+		seen[id] = true
+		g, err := tx.GroupByID(ctx, t.ID, id)
+		if errors.Is(err, ErrNoRows) {
+			return Invalid("groups", "unknown_group", "%q is not a group of this tenant.", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.mayChangeGroupAccess(ctx, tx, t, g); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// applyInvitationAccess gives the new user what the invitation asked for:
+// membership of its groups (a group deleted since is skipped, and the
+// audit event of the acceptance says so). Roles and grants arrive with the
+// permission engine; until then the invitation records them and the
+// acceptance's audit event shows them.
+func (s *Service) applyInvitationAccess(ctx context.Context, tx Tx, t *Tenant, u *User, inv *Invitation) (skipped []string, err error) {
+	if len(inv.Groups) == 0 {
+		return nil, nil
+	}
+	if err := tx.LockTenant(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	for _, id := range inv.Groups {
+		if _, err := tx.GroupByID(ctx, t.ID, id); errors.Is(err, ErrNoRows) {
+			skipped = append(skipped, id)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		added, err := tx.AddGroupMembers(ctx, t.ID, id, []string{u.ID}, s.clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		if err := s.checkTeams(ctx, tx, t, id, added); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, s.accessOfUsersChanged(ctx, tx, t.ID, []string{u.ID})
 }

@@ -379,7 +379,12 @@ func accept(t *testing.T, c *client, token, username, pw string) reply {
 func testInvitationAccepted(t *testing.T, m *mailEnv, slug string) {
 	invs := "/api/v1/tenants/" + slug + "/invitations"
 	ada, _ := m.mustMember(slug, "jada", "admin")
-	r := do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "joy"), "roles": []string{"editor"}, "groups": []string{"team-a"},
+	r := do(t, ada, "POST", "/api/v1/tenants/"+slug+"/groups", map[string]any{"name": "Team A"})
+	wantStatus(t, r, http.StatusCreated)
+	group := r.str("id")
+	r = do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "jx"), "groups": []string{"no-such-group"}})
+	wantProblem(t, r, http.StatusUnprocessableEntity, "unknown_group", "groups")
+	r = do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "joy"), "roles": []string{"editor"}, "groups": []string{group},
 		"grants": []map[string]any{{"role": "viewer", "resource": "project:P1", "access": "read_only"}}, "locale": "ja"})
 	wantStatus(t, r, http.StatusCreated)
 	inv := decode[invitationJSON](t, r)
@@ -411,6 +416,12 @@ func testInvitationAccepted(t *testing.T, m *mailEnv, slug string) {
 	}
 	m.mustSignIn(slug, "joy", userPassword)
 	wantProblem(t, accept(t, m.anon(), msg.Token(), "joy2", userPassword), http.StatusUnprocessableEntity, "invalid_token")
+	groups := decode[pageJSON[struct {
+		ID string `json:"id"`
+	}]](t, do(t, ada, "GET", "/api/v1/tenants/"+slug+"/users/"+u.ID+"/groups", nil))
+	if len(groups.Items) != 1 || groups.Items[0].ID != group {
+		t.Fatalf("the invitee's groups after acceptance: %+v, want %s", groups.Items, group)
+	}
 	got := decode[invitationJSON](t, do(t, ada, "GET", invs+"/"+inv.ID, nil))
 	if got.Status != "accepted" || got.AcceptedUserID != u.ID {
 		t.Fatalf("after acceptance: %+v", got)
