@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"log/slog"
 	"reflect"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ func MustFixture(tb testing.TB, db *sqlstore.DB, settings ...admin.TenantSetting
 	clock := newTestClock()
 	f := &fixture{
 		tb: tb, db: db, clock: clock, anon: context.Background(), slug: "acme",
-		svc: admin.New(admin.Config{Store: db, Clock: clock, Hasher: cheapHasher()}),
+		svc: admin.New(admin.Config{Store: db, Clock: clock, Hasher: cheapHasher(), Logger: slog.New(slog.DiscardHandler)}),
 	}
 	if _, err := f.svc.Bootstrap(f.anon, staffPassword); err != nil {
 		tb.Fatalf("Bootstrap: %v", err)
