@@ -25,6 +25,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./internal/sqlstore/
 	$(GO) test -run '^$$' -bench . -timeout 20m ./internal/password/
 	$(GO) test -run '^$$' -bench Start -benchtime 10x ./cmd/roster/
+	$(GO) test -run '^$$' -bench 'MailDelivery|QueueNotification' -benchtime 500x ./internal/admin/
 
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
