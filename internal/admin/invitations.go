@@ -183,6 +183,9 @@ func (s *Service) Invite(ctx context.Context, slug string, in NewInvitation) (*I
 			return err
 		}
 		a := ActorFrom(ctx)
+		if in.Type == TypeAdmin && !a.Staff() && a.Type != TypeAdmin {
+			return Forbidden("forbidden", "Only an administrator can invite an administrator.")
+		}
 		inv = &Invitation{ID: s.newID(), TenantID: t.ID, Email: addr, Locale: locale, Type: in.Type,
 			Roles: nonNil(in.Roles), Groups: nonNil(in.Groups), Grants: in.Grants, Status: InvitationPending,
 			InvitedBy: a.UserID, InvitedByName: a.Username, SentCount: 1, CreatedAt: now, UpdatedAt: now,

@@ -44,6 +44,11 @@ func (s *Service) UpdateUser(ctx context.Context, slug, id string, p UserPatch) 
 		if err := s.notifyStatusChange(ctx, tx, t, u, Status(before["status"].(string))); err != nil {
 			return err
 		}
+		if !strings.EqualFold(before["email"].(string), u.Email) {
+			if err := s.addressChanged(ctx, tx, t, u); err != nil {
+				return err
+			}
+		}
 		out = u
 		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.updated", userTarget(u), changes))
 	})

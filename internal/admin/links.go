@@ -70,6 +70,21 @@ func (s *Service) sendActivation(ctx context.Context, tx Tx, t *Tenant, u *User)
 	return err
 }
 
+// addressChanged ends the links mailed to a user's former address, which
+// may not be theirs (a typo, a reassigned mailbox); a pending user who still
+// has to set a password gets a new activation link at the new address.
+func (s *Service) addressChanged(ctx context.Context, tx Tx, t *Tenant, u *User) error {
+	for _, kind := range []MailTemplate{MailActivation, MailPasswordReset} {
+		if err := tx.SupersedeLinks(ctx, t.ID, u.ID, string(kind)); err != nil {
+			return err
+		}
+	}
+	if u.Status == StatusPending && u.Auth == AuthPassword && u.PasswordHash == "" {
+		return s.sendActivation(ctx, tx, t, u)
+	}
+	return nil
+}
+
 // ResendActivation sends a pending password user a new activation link;
 // the previous one stops working (R-E1). Requires roster.users.write.
 // Conflict "not_pending" for a user who is not pending, "sso_user" for a

@@ -151,7 +151,11 @@ func testResendActivation(t *testing.T, m *mailEnv, slug string) {
 		return strings.Contains(x.To, bea.Email) && x.Token() != "" && x.Token() != first.Token()
 	})
 	wantProblem(t, redeem(t, m.anon(), "/api/v1/activate", first.Token(), userPassword), http.StatusUnprocessableEntity, "invalid_token")
-	wantStatus(t, redeem(t, m.anon(), "/api/v1/activate", second.Token(), userPassword), http.StatusOK)
+	// A new address ends the links sent to the old one and gets its own.
+	wantStatus(t, do(t, m.staff, "PATCH", users+bea.ID, map[string]any{"email": addr(slug, "bea2")}), http.StatusOK)
+	third := m.smtp.WaitTo(t, addr(slug, "bea2"), "Activate")
+	wantProblem(t, redeem(t, m.anon(), "/api/v1/activate", second.Token(), userPassword), http.StatusUnprocessableEntity, "invalid_token")
+	wantStatus(t, redeem(t, m.anon(), "/api/v1/activate", third.Token(), userPassword), http.StatusOK)
 
 	// Only pending password users get activation links.
 	_, act := m.mustMember(slug, "bev", "standard")
