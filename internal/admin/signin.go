@@ -295,14 +295,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, *User
 	var sess *Session
 	var u *User
 	var t *Tenant
-	err := s.store.View(ctx, func(tx Tx) (err error) {
-		if sess, err = tx.SessionByTokenHash(ctx, HashToken(token)); err != nil {
-			return err
-		}
-		if t, err = tx.TenantByID(ctx, sess.TenantID); err != nil {
-			return err
-		}
-		u, err = tx.UserByID(ctx, sess.TenantID, sess.UserID)
+	err := s.store.Read(ctx, func(tx Tx) (err error) {
+		sess, u, t, err = tx.SessionByTokenHash(ctx, HashToken(token))
 		return err
 	})
 	if errors.Is(err, ErrNoRows) {

@@ -12,6 +12,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn outside a transaction, for a read of one statement;
+	// fn must not write.
+	Read(ctx context.Context, fn func(Tx) error) error
 }
 
 // Tx is one transaction. Every method takes the tenant explicitly; a row of
@@ -84,7 +87,9 @@ type Tx interface {
 	TouchAPIToken(ctx context.Context, tenantID, id string, at time.Time) error
 
 	InsertSession(ctx context.Context, s *Session) error
-	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
+	// SessionByTokenHash reads a session with its user and tenant in one
+	// statement.
+	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, *User, *Tenant, error)
 	TouchSession(ctx context.Context, tenantID, id string, at time.Time) error
 	DeleteSession(ctx context.Context, tenantID, userID, id string) error
 	// DeleteUserSessions ends every session of a user but exceptID, and

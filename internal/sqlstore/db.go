@@ -131,9 +131,23 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(admi
 	return fn(&tx{tx: t, d: db.dialect})
 }
 
+// Read runs fn outside a transaction, on the readers: for a read of one
+// statement, which is consistent by itself and spares the round trips of
+// BEGIN and COMMIT.
+func (db *DB) Read(ctx context.Context, fn func(admin.Tx) error) error {
+	return fn(&tx{tx: db.read, d: db.dialect})
+}
+
+// querier is what tx runs statements on: a transaction, or a pool for Read.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // tx implements admin.Tx.
 type tx struct {
-	tx *sql.Tx
+	tx querier
 	d  dialect
 }
 

@@ -35,17 +35,26 @@ func param(n int) string { return "$" + strconv.Itoa(n) }
 const tenantColumns = `id, slug, name, max_users, lockout_threshold, mfa_required, password_min_length,
 	session_idle_minutes, session_absolute_hours, locale, user_count, created_at, updated_at, lockout_cooloff_minutes`
 
+// tenantFields returns the scan destinations of tenantColumns for t and a
+// function that completes t once they are filled.
+func tenantFields(t *admin.Tenant) ([]any, func() error) {
+	var created, updated int64
+	dest := []any{&t.ID, &t.Slug, &t.Name, &t.Settings.MaxUsers, &t.Settings.LockoutThreshold, &t.Settings.MFARequired,
+		&t.Settings.PasswordMinLength, &t.Settings.SessionIdleMinutes, &t.Settings.SessionAbsoluteHours, &t.Settings.Locale,
+		&t.UserCount, &created, &updated, &t.Settings.LockoutCooloffMinutes}
+	return dest, func() error {
+		t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
+		return nil
+	}
+}
+
 func scanTenant(s scanner) (*admin.Tenant, error) {
 	var t admin.Tenant
-	var created, updated int64
-	err := s.Scan(&t.ID, &t.Slug, &t.Name, &t.Settings.MaxUsers, &t.Settings.LockoutThreshold, &t.Settings.MFARequired,
-		&t.Settings.PasswordMinLength, &t.Settings.SessionIdleMinutes, &t.Settings.SessionAbsoluteHours, &t.Settings.Locale,
-		&t.UserCount, &created, &updated, &t.Settings.LockoutCooloffMinutes)
-	if err != nil {
+	dest, done := tenantFields(&t)
+	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
-	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &t, nil
+	return &t, done()
 }
 
 func (t *tx) InsertTenant(ctx context.Context, tn *admin.Tenant) error {

@@ -18,24 +18,33 @@ const userColumns = `u.tenant_id, u.id, u.username, u.email, u.first_name, u.las
 	u.mfa_enforced, u.mfa_enrolled, u.deactivated_by_licence, u.notifications_disabled, u.other_recipients,
 	u.password_hash, u.last_sign_in_at, u.removed_at, u.created_at, u.updated_at, u.locked_until, u.lockouts`
 
-func scanUser(s scanner) (*admin.User, error) {
-	var u admin.User
+// userFields returns the scan destinations of userColumns for u and a
+// function that completes u once they are filled.
+func userFields(u *admin.User) ([]any, func() error) {
 	var expires, lastSignIn, removed, lockedUntil sql.NullInt64
 	var created, updated int64
 	var recipients string
-	err := s.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.Phone, &u.Locale, &u.Type, &u.Auth,
+	dest := []any{&u.TenantID, &u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.Phone, &u.Locale, &u.Type, &u.Auth,
 		&u.Status, &u.StatusBeforeRemoval, &expires, &u.Locked, &u.FailedSignIns, &u.MustChangePassword,
 		&u.MFAEnforced, &u.MFAEnrolled, &u.DeactivatedByLicence, &u.NotificationsDisabled, &recipients,
-		&u.PasswordHash, &lastSignIn, &removed, &created, &updated, &lockedUntil, &u.Lockouts)
-	if err != nil {
+		&u.PasswordHash, &lastSignIn, &removed, &created, &updated, &lockedUntil, &u.Lockouts}
+	return dest, func() error {
+		if err := json.Unmarshal([]byte(recipients), &u.OtherRecipients); err != nil {
+			return err
+		}
+		u.ExpiresAt, u.LastSignInAt, u.RemovedAt, u.LockedUntil = timePtr(expires), timePtr(lastSignIn), timePtr(removed), timePtr(lockedUntil)
+		u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+		return nil
+	}
+}
+
+func scanUser(s scanner) (*admin.User, error) {
+	var u admin.User
+	dest, done := userFields(&u)
+	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(recipients), &u.OtherRecipients); err != nil {
-		return nil, err
-	}
-	u.ExpiresAt, u.LastSignInAt, u.RemovedAt, u.LockedUntil = timePtr(expires), timePtr(lastSignIn), timePtr(removed), timePtr(lockedUntil)
-	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &u, nil
+	return &u, done()
 }
 
 func recipientsJSON(r []string) string {
