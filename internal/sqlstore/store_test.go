@@ -413,7 +413,10 @@ func TestUserRoundTripsAndDeletingCascadesToSessions(t *testing.T) {
 		if err := db.Update(ctx, func(tx admin.Tx) error { return tx.DeleteUser(ctx, tenant, u.ID) }); err != nil {
 			t.Fatal(err)
 		}
-		err := db.Read(ctx, func(tx admin.Tx) error { _, _, _, err := tx.SessionByTokenHash(ctx, admin.HashToken("tok")); return err })
+		err := db.Read(ctx, func(tx admin.Tx) error {
+			_, _, _, err := tx.SessionByTokenHash(ctx, admin.HashToken("tok"))
+			return err
+		})
 		if !errors.Is(err, admin.ErrNoRows) {
 			t.Errorf("the session of a deleted user: %v, want it gone (ErrNoRows)", err)
 		}
