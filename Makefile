@@ -26,6 +26,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -timeout 20m ./internal/password/
 	$(GO) test -run '^$$' -bench Start -benchtime 10x ./cmd/roster/
 	$(GO) test -run '^$$' -bench 'MailDelivery|QueueNotification' -benchtime 500x ./internal/admin/
+	$(GO) test -run '^$$' -bench 'SignIn|Argon2idAlone' -benchtime 400x ./internal/admin/
+	$(GO) test -run '^$$' -bench 'SessionCheck' -benchtime 5000x ./internal/admin/
 
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
