@@ -457,8 +457,16 @@ func testInvitationResendRevoke(t *testing.T, m *mailEnv, slug string) {
 	}
 	wantProblem(t, do(t, ada, "POST", invs, map[string]any{"email": strings.ToUpper(inv.Email)}), http.StatusConflict, "already_invited", "email")
 	wantProblem(t, do(t, ada, "POST", invs, map[string]any{"email": "kada@example.com"}), http.StatusConflict, "email_taken", "email")
+	// Re-inviting a removed user's address offers their restore (R-U4).
+	_, gone := m.mustMember(slug, "kgone", "standard")
+	wantStatus(t, do(t, ada, "DELETE", "/api/v1/tenants/"+slug+"/users/"+gone.ID, nil), http.StatusNoContent)
+	r := do(t, ada, "POST", invs, map[string]any{"email": gone.Email})
+	wantProblem(t, r, http.StatusConflict, "email_taken", "email")
+	if !strings.Contains(r.str("detail"), "restore") {
+		t.Fatalf("re-inviting a removed user: %v, want the offer to restore them", r)
+	}
 
-	r := do(t, ada, "POST", invs+"/"+inv.ID+"/resend", nil)
+	r = do(t, ada, "POST", invs+"/"+inv.ID+"/resend", nil)
 	wantStatus(t, r, http.StatusOK)
 	if got := decode[invitationJSON](t, r); got.SentCount != 2 {
 		t.Fatalf("resent invitation: %+v", got)
