@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,9 @@ func testActivationLink(t *testing.T, m *mailEnv, slug string) {
 	wantProblem(t, redeem(t, m.anon(), "/api/v1/activate", "x", "another-passphrase"), http.StatusUnprocessableEntity, "invalid_token")
 	if ev := m.audit(slug, "action=user.activation_completed"); len(ev) != 1 || ev[0].Target.ID != ann.ID {
 		t.Fatalf("user.activation_completed events: %+v", ev)
+	}
+	if r := do(t, m.anon(), "GET", "/metrics", nil); !regexp.MustCompile(`(?m)^roster_mail_sent_total [1-9]`).Match(r.raw) {
+		t.Fatalf("/metrics does not count the mail sent:\n%s", r.raw)
 	}
 }
 

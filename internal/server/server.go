@@ -49,6 +49,8 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	metrics *metrics
+	// mailSent counts the mail this process's worker delivered.
+	mailSent prometheus.Counter
 }
 
 // New builds the server's handler.
@@ -66,6 +68,8 @@ func New(cfg Config) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
+	s.mailSent = prometheus.NewCounter(prometheus.CounterOpts{Name: "roster_mail_sent_total", Help: "E-mails this process delivered to the SMTP server."})
+	reg.MustRegister(s.mailSent)
 
 	mux := http.NewServeMux()
 	rest.Register(mux, cfg.Service, rest.Config{Version: cfg.Version, SecureCookie: cfg.SecureCookie, Logger: cfg.Logger})
@@ -186,6 +190,7 @@ func (s *Server) runMail(ctx context.Context) {
 	defer t.Stop()
 	for {
 		n, err := s.cfg.Service.DeliverMail(ctx, owner, mailBatch)
+		s.mailSent.Add(float64(n))
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("delivering mail", "err", err)
 		}
