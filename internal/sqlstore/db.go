@@ -27,6 +27,7 @@ type DB struct {
 	dialect dialect
 	write   *sql.DB // SQLite: one connection, so one writer at a time
 	read    *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
+	limits  searchLimits
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -48,7 +49,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 		}
-		return &DB{dialect: postgres{}, write: db, read: db}, nil
+		return &DB{dialect: postgres{}, write: db, read: db, limits: postgresSearchLimits}, nil
 	}
 	path, err := filepath.Abs(dsn)
 	if err != nil {
@@ -75,7 +76,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: sqlite{}, write: w, read: r}, nil
+	return &DB{dialect: sqlite{}, write: w, read: r, limits: sqliteSearchLimits}, nil
 }
 
 // Close closes the database.
@@ -128,14 +129,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(admi
 			err = db.dialect.mapError(fmt.Errorf("commit: %w", err))
 		}
 	}()
-	return fn(&tx{tx: t, d: db.dialect})
+	return fn(&tx{tx: t, d: db.dialect, limits: db.limits})
 }
 
 // Read runs fn outside a transaction, on the readers: for a read of one
 // statement, which is consistent by itself and spares the round trips of
 // BEGIN and COMMIT.
 func (db *DB) Read(ctx context.Context, fn func(admin.Tx) error) error {
-	return fn(&tx{tx: db.read, d: db.dialect})
+	return fn(&tx{tx: db.read, d: db.dialect, limits: db.limits})
 }
 
 // querier is what tx runs statements on: a transaction, or a pool for Read.
@@ -147,8 +148,9 @@ type querier interface {
 
 // tx implements admin.Tx.
 type tx struct {
-	tx querier
-	d  dialect
+	tx     querier
+	d      dialect
+	limits searchLimits
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -61,33 +61,46 @@ func TestSearchPagesMatchAPlainEvaluation(t *testing.T) {
 			{Q: "ample", Type: admin.TypeAdmin},
 			{Statuses: []admin.Status{admin.StatusPending}},
 		}
-		for _, base := range queries {
-			for _, s := range sorts {
-				q := base
-				q.Sort, q.Limit, q.Now = s, 37, t0
-				want := plainSearch(users, q)
-				var got []string
-				for page := 0; ; page++ {
-					var items []*admin.User
-					if err := db.View(ctx, func(tx admin.Tx) (err error) { items, err = tx.SearchUsers(ctx, tid, q); return err }); err != nil {
-						t.Fatalf("%+v: %v", q, err)
-					}
-					for _, u := range items {
-						got = append(got, u.ID)
-					}
-					if len(items) < q.Limit || page > 100 {
-						break
-					}
-					last := items[len(items)-1]
-					q.After = &admin.UserCursor{Key: last.SortKey(s), ID: last.ID}
-				}
-				if !slices.Equal(got, want) {
-					t.Errorf("q=%q statuses=%v type=%q sort=%s: got %d users, want %d\n got %v\nwant %v",
-						base.Q, base.Statuses, base.Type, s, len(got), len(want), head(got), head(want))
+		// Each setting of the stage bounds makes the queries end in another
+		// stage: the defaults (a short walk sees the whole tenant), the trigram
+		// lists only, the long walk, and the unbounded walk.
+		for _, lim := range [][4]int{{2000, 3000, 20000, 20000}, {1, 5000, 1, 5000}, {1, 1, 5000, 1}, {1, 1, 1, 1}, {30, 100, 300, 400}} {
+			db.SetSearchLimits(lim[0], lim[1], lim[2], lim[3])
+			for _, base := range queries {
+				for _, s := range sorts {
+					checkSearch(t, db, tid, users, lim, base, s)
 				}
 			}
 		}
 	})
+}
+
+// checkSearch pages through one search and compares it with plainSearch.
+func checkSearch(t *testing.T, db *sqlstore.DB, tid string, users []*admin.User, lim [4]int, base admin.UserQuery, s admin.UserSort) {
+	t.Helper()
+	ctx := context.Background()
+	q := base
+	q.Sort, q.Limit, q.Now = s, 37, t0
+	want := plainSearch(users, q)
+	var got []string
+	for page := 0; ; page++ {
+		var items []*admin.User
+		if err := db.View(ctx, func(tx admin.Tx) (err error) { items, err = tx.SearchUsers(ctx, tid, q); return err }); err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		for _, u := range items {
+			got = append(got, u.ID)
+		}
+		if len(items) < q.Limit || page > 100 {
+			break
+		}
+		last := items[len(items)-1]
+		q.After = &admin.UserCursor{Key: last.SortKey(s), ID: last.ID}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("limits %v q=%q statuses=%v type=%q sort=%s: got %d users, want %d\n got %v\nwant %v",
+			lim, base.Q, base.Statuses, base.Type, s, len(got), len(want), head(got), head(want))
+	}
 }
 
 // plainSearch is the reference: filter, then sort by the key and the id.

@@ -195,25 +195,30 @@ var sortColumns = map[admin.UserSort]struct {
 	admin.SortCreatedDesc:  {"u.created_at", true, true, false, "users_created"},
 }
 
-// A substring search on SQLite takes the cheapest of two ways to a page,
-// in stages that stop as soon as the page is known:
+// A substring search takes the cheapest of two ways to a page, in stages
+// that stop as soon as the page is known (on both engines: neither planner
+// can tell a query whose matches are spread through the sort order from one
+// whose matches come in one long run, as a first name does in username
+// order or a last name in name order):
 //
-//  1. Walk a covering index in page order for at most shortWalk entries,
-//     keeping the rows that match: a very dense query (a common domain)
-//     fills its page here.
-//  2. Ask the trigram index for up to fewMatches matching rows: when there
-//     are no more, fetch and sort them (a row lookup each).
-//  3. Walk again, up to longWalk entries: a query whose matches are spread
+//  1. Walk the sort order's index for at most Short entries, keeping the
+//     rows that match: a very dense query (a common domain) fills its page
+//     here.
+//  2. Ask the trigram index (SQLite FTS5, PostgreSQL pg_trgm) for up to Few
+//     matching rows: when there are no more, sort them and take the page.
+//  3. Walk again, up to Long entries: a query whose matches are spread
 //     evenly fills its page within about 51·N/M entries.
-//  4. The matches may come in one long run instead (a first name in username
-//     order, a last name in name order): sort them if there are at most
-//     manyMatches.
+//  4. The matches may come in one long run instead: sort them if there are
+//     at most Many.
 //  5. Beyond that, walk without bound.
-const (
-	shortWalk   = 2000
-	fewMatches  = 3000
-	longWalk    = 20000
-	manyMatches = 20000
+type searchLimits struct{ Short, Few, Long, Many int }
+
+// The first walk is shorter on PostgreSQL, whose walk visits the table for
+// each entry (SQLite's walks read a covering index): a rare query should
+// reach the trigram index soon.
+var (
+	sqliteSearchLimits   = searchLimits{Short: 2000, Few: 3000, Long: 20000, Many: 20000}
+	postgresSearchLimits = searchLimits{Short: 600, Few: 3000, Long: 20000, Many: 20000}
 )
 
 // searchPattern is what a query looks for in the search text: any
@@ -257,7 +262,7 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 		add("u.type = "+param(len(args)+1), string(q.Type))
 	}
 	pattern := searchPattern(q.Q)
-	staged := q.Q != "" && t.d.name() == "sqlite" && utf8.RuneCountInString(pattern) >= 3
+	staged := q.Q != "" && utf8.RuneCountInString(pattern) >= 3
 	if q.Q != "" && !staged {
 		cond, a := t.d.substring(pattern, len(args)+1, false)
 		add(cond, a...)
@@ -312,22 +317,53 @@ func coverFor(q admin.UserQuery) string {
 	return sc.cover
 }
 
-// searchStaged runs a substring search on SQLite in the stages described at
-// shortWalk. where and args hold every other condition of the page.
+// searchStaged runs a substring search in the stages described at
+// searchLimits. where and args hold every other condition of the page.
 func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string, args []any, order, cover string) ([]*admin.User, error) {
 	pattern := searchPattern(q.Q)
 	cond := strings.Join(where, " AND ")
-	// walk keeps the matches among the first bound entries of the covering
-	// index. The inner query runs as a co-routine in index order, so the
-	// first q.Limit matches it yields are the page.
+	walk, sorted := t.sqliteStages(ctx, q, cond, args, order, cover, pattern)
+	if t.d.name() == "postgres" {
+		walk, sorted = t.postgresStages(ctx, q, cond, args, order, pattern)
+	}
+	if users, err := walk(t.limits.Short); err != nil || len(users) == q.Limit {
+		return users, err
+	}
+	if users, ok, err := sorted(t.limits.Few); err != nil || ok {
+		return users, err
+	}
+	if users, err := walk(t.limits.Long); err != nil || len(users) == q.Limit {
+		return users, err
+	}
+	if users, ok, err := sorted(t.limits.Many); err != nil || ok {
+		return users, err
+	}
+	return walk(-1)
+}
+
+type (
+	walkFunc   func(bound int) ([]*admin.User, error)
+	sortedFunc func(max int) ([]*admin.User, bool, error)
+)
+
+// sqliteStages: walk keeps the matches among the first bound entries (all
+// when bound < 0) of the covering index; the inner query runs as a
+// co-routine in index order, so the first q.Limit matches it yields are
+// the page. sorted lists the matches through FTS5 and sorts them, if there
+// are at most max.
+func (t *tx) sqliteStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, cover, pattern string) (walkFunc, sortedFunc) {
 	walk := func(bound int) ([]*admin.User, error) {
 		a := append(slices.Clone(args), pattern, q.Limit)
+		if bound < 0 {
+			query := `SELECT ` + userColumns + ` FROM users u INDEXED BY ` + cover + ` WHERE ` + cond + ` AND instr(u.search, ` + param(len(a)-1) +
+				`) > 0 ORDER BY ` + order + ` LIMIT ` + param(len(a))
+			return all(ctx, t, scanUser, query, a...)
+		}
 		query := `SELECT ` + userColumns + ` FROM users u WHERE u.rowid IN (SELECT w.r FROM (SELECT u.rowid AS r, u.search AS s FROM users u INDEXED BY ` +
 			cover + ` WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(bound) +
 			`) w WHERE instr(w.s, ` + param(len(a)-1) + `) > 0 LIMIT ` + param(len(a)) + `) ORDER BY ` + order
 		return all(ctx, t, scanUser, query, a...)
 	}
-	// sorted fetches and sorts the matches, if there are at most max.
 	sorted := func(max int) ([]*admin.User, bool, error) {
 		ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), max+1)
 		if err != nil || len(ids) > max {
@@ -340,23 +376,61 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 		users, err := all(ctx, t, scanUser, query, a...)
 		return users, true, err
 	}
-	if users, err := walk(shortWalk); err != nil || len(users) == q.Limit {
-		return users, err
-	}
-	if users, ok, err := sorted(fewMatches); err != nil || ok {
-		return users, err
-	}
-	if users, err := walk(longWalk); err != nil || len(users) == q.Limit {
-		return users, err
-	}
-	if users, ok, err := sorted(manyMatches); err != nil || ok {
-		return users, err
-	}
-	a := append(slices.Clone(args), pattern, q.Limit)
-	query := `SELECT ` + userColumns + ` FROM users u INDEXED BY ` + cover + ` WHERE ` + cond + ` AND instr(u.search, ` + param(len(a)-1) +
-		`) > 0 ORDER BY ` + order + ` LIMIT ` + param(len(a))
-	return all(ctx, t, scanUser, query, a...)
+	return walk, sorted
 }
+
+// postgresStages: walk reads the first bound rows of the sort order (the
+// planner walks the order's index; LIMIT keeps the substring filter out of
+// it) and keeps the matches, stopping at the page; sorted gathers up to
+// max+1 matching rows through the pg_trgm index (a bitmap scan), counts
+// them, and sorts the page out of them when there are at most max.
+func (t *tx) postgresStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, pattern string) (walkFunc, sortedFunc) {
+	like := func(a []any) (string, []any) {
+		c, v := t.d.substring(pattern, len(a)+1, false)
+		return c, append(a, v...)
+	}
+	walk := func(bound int) ([]*admin.User, error) {
+		c, a := like(slices.Clone(args))
+		a = append(a, q.Limit)
+		if bound < 0 {
+			query := `SELECT ` + userColumns + ` FROM users u WHERE ` + cond + ` AND ` + c + ` ORDER BY ` + order + ` LIMIT ` + param(len(a))
+			return all(ctx, t, scanUser, query, a...)
+		}
+		query := `SELECT ` + userColumns + ` FROM (SELECT * FROM users u WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(bound) +
+			`) u WHERE ` + c + ` ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		return all(ctx, t, scanUser, query, a...)
+	}
+	sorted := func(max int) ([]*admin.User, bool, error) {
+		c, a := like(slices.Clone(args))
+		a = append(a, q.Limit)
+		query := `WITH m AS MATERIALIZED (SELECT * FROM users u WHERE ` + cond + ` AND ` + c + ` LIMIT ` + strconv.Itoa(max+1) + `)
+			SELECT ` + userColumns + `, (SELECT count(*) FROM m) FROM m u ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		// The planner, trusting its estimate of the matches, would rather
+		// scan the table (or walk an index) than build the bitmap: only
+		// the trigram index is cheap when the matches are few.
+		if _, err := t.exec(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`); err != nil {
+			return nil, false, err
+		}
+		var n int
+		users, err := all(ctx, t, func(s scanner) (*admin.User, error) { return scanUser(countingScanner{s, &n}) }, query, a...)
+		if err == nil {
+			_, err = t.exec(ctx, `SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)`)
+		}
+		if err != nil || n > max {
+			return nil, false, err
+		}
+		return users, true, nil
+	}
+	return walk, sorted
+}
+
+// countingScanner scans one more column, a count, after the row's own.
+type countingScanner struct {
+	s scanner
+	n *int
+}
+
+func (c countingScanner) Scan(dest ...any) error { return c.s.Scan(append(dest, c.n)...) }
 
 func scanInt64(s scanner) (int64, error) {
 	var n int64

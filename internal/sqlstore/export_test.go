@@ -1,0 +1,7 @@
+package sqlstore
+
+// SetSearchLimits changes the stage bounds of a substring search on db, so
+// that a small test tenant takes every stage.
+func (db *DB) SetSearchLimits(short, few, long, many int) {
+	db.limits = searchLimits{Short: short, Few: few, Long: long, Many: many}
+}
