@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -434,4 +435,45 @@ func dump(tb testing.TB, db *sqlstore.DB, query string) []byte {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func TestConcurrentSignInsWithOneCodeLetExactlyOneIn(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		f := MustFixture(t, db, admin.TenantSettingsPatch{LockoutThreshold: ptr(100)})
+		zed := f.MustMember(f.slug, "zed", admin.TypeStandard)
+		secret, codes := f.mustEnrol(zed)
+		for _, code := range []string{totpCode(t, secret, f.clock.Now()), codes[0]} {
+			const tries = 10
+			var wg sync.WaitGroup
+			errs := make([]error, tries)
+			start := make(chan struct{})
+			for i := range tries {
+				wg.Go(func() {
+					<-start
+					for {
+						_, errs[i] = f.svc.SignIn(f.anon, admin.Credentials{Tenant: f.slug, Username: "zed", Password: userPassword, TOTP: code})
+						if admin.KindOf(errs[i]) != admin.KindRateLimited {
+							return
+						}
+						time.Sleep(time.Millisecond)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case admin.CodeOf(err) != "invalid_credentials":
+					t.Errorf("a concurrent sign-in: %v", err)
+				}
+			}
+			if ok != 1 {
+				t.Errorf("%d concurrent sign-ins with the code %q: %d succeeded, want exactly 1", tries, code, ok)
+			}
+		}
+	})
 }

@@ -120,6 +120,10 @@ func TestFailedSignInsAreIndistinguishable(t *testing.T) {
 		}
 		e.mustCreateUser(e.staff, slug, map[string]any{"username": "sso-sam", "auth": "sso"})
 		e.mustCreateUser(e.staff, slug, map[string]any{"username": "pendy"})
+		tess, _ := e.mustMember(slug, "tess", "standard")
+		secret, _ := e.mustEnrol(t, tess)
+		usedCode := e.code(t, secret)
+		wantStatus(t, signInTOTP(t, e.anon(), slug, "tess", userPassword, usedCode), http.StatusOK)
 
 		cases := []struct {
 			name, tenant, login, password, reason string
@@ -137,11 +141,19 @@ func TestFailedSignInsAreIndistinguishable(t *testing.T) {
 			{"pending user without a password", slug, "pendy", userPassword, "no_password"},
 			{"staff with a wrong password", "", "admin", "not-the-passphrase", ""},
 			{"tenant user as staff", "", "wanda", userPassword, ""},
+			{"wrong second factor", slug, "tess", userPassword, "wrong_totp"},
+			{"second factor used before", slug, "tess", userPassword, "totp_reused"},
+			{"wrong password with a right second factor", slug, "tess", "not-the-passphrase", "wrong_password"},
 		}
+		codes := map[string]string{"wrong second factor": "000000", "second factor used before": usedCode,
+			"wrong password with a right second factor": usedCode}
 		var first reply
 		for i, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				r := signIn(t, e.anon(), tc.tenant, tc.login, tc.password)
+				if code, ok := codes[tc.name]; ok {
+					r = signInTOTP(t, e.anon(), tc.tenant, tc.login, tc.password, code)
+				}
 				wantProblem(t, r, http.StatusUnauthorized, "invalid_credentials")
 				if sc := r.header.Values("Set-Cookie"); len(sc) > 0 {
 					t.Fatalf("a failed sign-in set a cookie: %q", sc)
