@@ -131,6 +131,7 @@ type config struct {
 	out               string
 	smtpURL           string
 	mailFrom          string
+	permissions       string
 }
 
 func (m *Main) env(name, def string) string {
@@ -159,6 +160,7 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 			return nil, fmt.Errorf("ROSTER_SIGNIN_FAILURES_PER_MINUTE: want a positive number")
 		}
 		fs.IntVar(&c.failuresPerMinute, "signin-failures-per-minute", perMinute, "failed sign-ins one client address may make in a minute before it gets 429 (ROSTER_SIGNIN_FAILURES_PER_MINUTE)")
+		fs.StringVar(&c.permissions, "permissions", m.env("ROSTER_PERMISSIONS", ""), "the host product's permission catalogue, a JSON file (ROSTER_PERMISSIONS)")
 	}
 	fs.StringVar(&c.logLevel, "log-level", m.env("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error (ROSTER_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", m.env("ROSTER_LOG_FORMAT", "json"), "json or text (ROSTER_LOG_FORMAT)")
@@ -267,6 +269,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err := m.open(ctx, c, log); err != nil {
 		return err
 	}
+	catalogue, err := readCatalogue(c.permissions)
+	if err != nil {
+		return err
+	}
 	if c.publicURL == "" {
 		c.publicURL = "http://" + c.addr
 	}
@@ -285,7 +291,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := admin.New(admin.Config{Store: m.db, Logger: log, Mailer: mailer, PublicURL: c.publicURL, SecretKey: key, SignInFailuresPerMinute: c.failuresPerMinute})
+	svc := admin.New(admin.Config{Store: m.db, Logger: log, Mailer: mailer, PublicURL: c.publicURL, SecretKey: key, SignInFailuresPerMinute: c.failuresPerMinute,
+		Catalogue: catalogue})
 	generated, err := svc.Bootstrap(ctx, c.adminPassword)
 	if err != nil {
 		return fmt.Errorf("creating the platform administrator: %w", err)
@@ -304,6 +311,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{
 		Service: svc, DB: m.db, Logger: log, Version: Version(),
 		SecureCookie: strings.HasPrefix(c.publicURL, "https://"),
+		AccessWake:   m.db.ListenAccess(ctx, log),
 	})
 	log.Info("roster listening", "addr", ln.Addr().String(), "db", m.db.Engine(), "version", Version())
 	if m.Ready != nil {
@@ -312,4 +320,21 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	err = srv.Serve(ctx, ln)
 	svc.WaitBackground()
 	return err
+}
+
+// readCatalogue reads the permission catalogue file, if one is named.
+func readCatalogue(path string) (*admin.Catalogue, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ROSTER_PERMISSIONS: %w", err)
+	}
+	defer f.Close()
+	c, err := admin.ParseCatalogue(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
 }

@@ -3,6 +3,9 @@ package admin
 import (
 	"context"
 	"errors"
+	"strings"
+
+	"roster/internal/access"
 )
 
 // Permission is a right. Roster's own rights start with "roster.".
@@ -29,12 +32,20 @@ var errUnauthenticated = &Error{Kind: KindUnauthenticated, Code: "unauthenticate
 // platform-wide actions, and their own credentials and sessions.
 var errTokenForbidden = &Error{Kind: KindForbidden, Code: "api_token_forbidden", Message: "An API token cannot do this; sign in as a person."}
 
-// authorize decides whether the actor in ctx holds perm in tenant. It is
-// the one place where access decisions are taken: staff hold every right
-// everywhere; a tenant's admins hold every roster.* right in their own
-// tenant; nobody else holds any yet. Another tenant answers NotFound so
-// that its existence is not revealed.
+// authorize decides whether the actor in ctx holds perm in tenant (on its
+// root resource). It and authorizeOn are the one place where access
+// decisions are taken: staff hold every right everywhere; a tenant's admins
+// hold every roster.* right in their own tenant (R-R5); everyone else holds
+// what their grants give, as the access index answers. Another tenant
+// answers NotFound so that its existence is not revealed. An empty perm
+// only checks that the actor may address the tenant at all.
 func (s *Service) authorize(ctx context.Context, tenant *Tenant, perm Permission) error {
+	return s.authorizeOn(ctx, tenant, perm, tenant.rootRef())
+}
+
+// authorizeOn decides whether the actor holds perm on the resource ref
+// ("type:key") of tenant.
+func (s *Service) authorizeOn(ctx context.Context, tenant *Tenant, perm Permission, ref string) error {
 	a := ActorFrom(ctx)
 	switch {
 	case a == nil:
@@ -47,10 +58,43 @@ func (s *Service) authorize(ctx context.Context, tenant *Tenant, perm Permission
 		return nil
 	case a.TenantID != tenant.ID:
 		return NotFound("Tenant")
-	case a.Type == TypeAdmin:
+	case perm == "":
+		return nil
+	case a.Type == TypeAdmin && strings.HasPrefix(string(perm), access.RosterPrefix):
 		return nil
 	}
-	return Forbidden("forbidden", "You do not have the right %s in this tenant.", perm)
+	ix, err := s.authz.index(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	if ix.Check(a.UserID, string(perm), ref, s.clock.Now().UnixMicro()).Allowed {
+		return nil
+	}
+	if ref == tenant.rootRef() {
+		return Forbidden("forbidden", "You do not have the right %s in this tenant.", perm)
+	}
+	return Forbidden("forbidden", "You do not have the right %s on %s.", perm, ref)
+}
+
+// holdsAll refuses, with Forbidden "escalation", an actor who does not hold
+// every one of perms on ref (R-R4): nobody grants, or puts in a role, more
+// than they hold. Staff hold everything.
+func (s *Service) holdsAll(ctx context.Context, t *Tenant, ref string, perms []string) error {
+	a := ActorFrom(ctx)
+	if a.Staff() || len(perms) == 0 {
+		return nil
+	}
+	ix, err := s.authz.index(ctx, t)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now().UnixMicro()
+	for _, p := range perms {
+		if !ix.Check(a.UserID, p, ref, now).Allowed {
+			return Forbidden("escalation", "You can only give permissions you hold yourself: you do not hold %s on %s.", p, ref)
+		}
+	}
+	return nil
 }
 
 // requireStaff allows platform staff only.

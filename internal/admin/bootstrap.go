@@ -9,6 +9,8 @@ import (
 // database, creates the staff user "admin" (R-O1). With adminPassword
 // empty it generates one and returns it, to be shown once; that password
 // must be changed at first sign-in. Returns "" when nothing was created.
+// It also installs the permission catalogue: Roster's own rights and roles
+// and those of Config.Catalogue.
 func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (generated string, err error) {
 	err = s.store.Update(ctx, func(tx Tx) error {
 		t, err := tx.TenantBySlug(ctx, platformSlug)
@@ -19,6 +21,9 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (generate
 				return err
 			}
 		} else if err != nil {
+			return err
+		}
+		if err := s.installCatalogue(ctx, tx, s.catalogue); err != nil {
 			return err
 		}
 		if t.UserCount > 0 {

@@ -35,6 +35,9 @@ type Service struct {
 
 	background chan struct{} // a slot per background task in flight
 	bg         sync.WaitGroup
+
+	catalogue *Catalogue
+	authz     *authz
 }
 
 // Config wires a Service. Store is required; the rest have defaults.
@@ -55,6 +58,9 @@ type Config struct {
 	// address may make in a minute before it gets RateLimited; default
 	// DefaultSignInFailuresPerMinute.
 	SignInFailuresPerMinute int
+	// Catalogue is the host product's permissions and predefined roles
+	// (ROSTER_PERMISSIONS), installed by Bootstrap.
+	Catalogue *Catalogue
 }
 
 // DefaultSignInFailuresPerMinute is the per-address throttle of R-A2.
@@ -63,7 +69,8 @@ const DefaultSignInFailuresPerMinute = 100
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, hasher: cfg.Hasher, newID: cfg.NewID, log: cfg.Logger,
-		mailer: cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), background: make(chan struct{}, backgroundLimit)}
+		mailer: cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"), background: make(chan struct{}, backgroundLimit),
+		catalogue: cfg.Catalogue}
 	s.keys = cfg.SecretKey
 	if s.keys == nil {
 		s.keys = secret.Random()
@@ -84,6 +91,8 @@ func New(cfg Config) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.authz = newAuthz(s)
+	s.store = &syncingStore{Store: s.store, authz: s.authz}
 	return s
 }
 

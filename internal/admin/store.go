@@ -169,12 +169,61 @@ type AccessTx interface {
 	// ListGroupMembers lists members in username order after the username key after.
 	ListGroupMembers(ctx context.Context, tenantID, groupID, after string, limit int) ([]*User, error)
 	GroupsOfUser(ctx context.Context, tenantID, userID string) ([]*Group, error)
-	// TeamConflicts lists, for users joining teams, the projects where one of
-	// them would be on two teams: groupID's teams against every other team.
+	// TeamConflicts lists the members of groupID (those of userIDs, or all
+	// when nil) who are on another team of a project groupID is a team of.
 	TeamConflicts(ctx context.Context, tenantID, groupID string, userIDs []string) ([]TeamConflict, error)
 
 	// CountGrantsOf counts the grants of a subject.
 	CountGrantsOf(ctx context.Context, tenantID string, subjectType SubjectType, subjectID string) (int, error)
+
+	PermissionByName(ctx context.Context, name string) (*PermissionDef, error)
+	InsertPermission(ctx context.Context, p *PermissionDef) error
+	UpdatePermission(ctx context.Context, p *PermissionDef) error
+	ListPermissions(ctx context.Context) ([]*PermissionDef, error)
+
+	InsertRole(ctx context.Context, r *Role) error
+	// RoleByID finds a role of the tenant or a predefined one.
+	RoleByID(ctx context.Context, tenantID, id string) (*Role, error)
+	// ListRoles lists the predefined roles and the tenant's, in name order.
+	ListRoles(ctx context.Context, tenantID string) ([]*Role, error)
+	UpdateRole(ctx context.Context, r *Role) error
+	DeleteRole(ctx context.Context, tenantID, id string) error
+	CountGrantsOfRole(ctx context.Context, tenantID, roleID string) (int, error)
+	// ReplaceRoleInGrants moves every grant of roleID to replacementID (a
+	// grant that would duplicate one the subject has already is deleted)
+	// and returns the ids of the grants it changed or deleted.
+	ReplaceRoleInGrants(ctx context.Context, tenantID, roleID, replacementID string) ([]string, error)
+
+	InsertResource(ctx context.Context, r *Resource) error
+	ResourceByRef(ctx context.Context, tenantID, typ, key string) (*Resource, error)
+	ListResources(ctx context.Context, tenantID string, q ResourceQuery) ([]*Resource, error)
+	UpdateResource(ctx context.Context, r *Resource) error
+	// Subtree lists a resource and everything under it.
+	Subtree(ctx context.Context, tenantID, typ, key string) ([]*Resource, error)
+	// DeleteResources deletes resources and every grant on them, and
+	// returns the grants it deleted.
+	DeleteResources(ctx context.Context, tenantID string, rs []*Resource) ([]*Grant, error)
+
+	InsertGrant(ctx context.Context, g *Grant) error
+	GrantByID(ctx context.Context, tenantID, id string) (*Grant, error)
+	ListGrants(ctx context.Context, tenantID string, q GrantQuery) ([]*Grant, error)
+	DeleteGrant(ctx context.Context, tenantID, id string) error
+	Misconfigurations(ctx context.Context, tenantID, projectKey string) ([]Misconfiguration, error)
+
+	// AccessVersion is the tenant's access change counter.
+	AccessVersion(ctx context.Context, tenantID string) (int64, error)
+	// AccessVersions reads the counters of several tenants.
+	AccessVersions(ctx context.Context, tenantIDs []string) (map[string]int64, error)
+	// AccessChangesSince lists up to limit changes after version, in order.
+	AccessChangesSince(ctx context.Context, tenantID string, version int64, limit int) ([]AccessChange, error)
+	// LoadAccess streams a tenant's whole authorization state to v.
+	LoadAccess(ctx context.Context, tenantID string, v AccessVisitor) error
+	// UserAccessByID reads what the access index needs of one user.
+	UserAccessByID(ctx context.Context, tenantID, id string) (UserAccess, []string, error)
+	// PruneAccessChanges deletes change log entries older than before.
+	PruneAccessChanges(ctx context.Context, before time.Time) (int, error)
+	// AccessTouched lists the tenants whose access this transaction changed.
+	AccessTouched() []string
 
 	// AccessChanged records that the entities ("user:<id>", "group:<id>",
 	// "role:<id>", "resource:<type>:<key>", "grant:<id>", "catalogue") changed

@@ -66,6 +66,7 @@ func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
 	a.registerInvitations(api)
 	a.registerCredentials(api)
 	a.registerTokens(api)
+	a.registerAccess(api)
 	return api
 }
 

@@ -149,10 +149,7 @@ func (a *API) registerGroups(api huma.API) {
 }
 
 func (a *API) groupReply(ctx context.Context, g *admin.Group, err error) (*body[Group], error) {
-	if err != nil {
-		return nil, a.fail(ctx, err)
-	}
-	return reply(groupOut(g)), nil
+	return render(a, ctx, g, err, groupOut)
 }
 
 // usersPage renders a page of users of the tenant slug.
@@ -163,4 +160,12 @@ func (a *API) usersPage(items []*admin.User, next, slug string) Page[User] {
 		out.Items = append(out.Items, userOut(u, slug, now))
 	}
 	return out
+}
+
+// render answers v as its wire form, or the problem for err.
+func render[T, W any](a *API, ctx context.Context, v T, err error, out func(T) W) (*body[W], error) {
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	return reply(out(v)), nil
 }

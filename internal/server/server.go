@@ -41,6 +41,12 @@ type Config struct {
 	// MailEvery is how often the outbox is polled for due mail; 0 means
 	// every second. Mail is delivered only when the Service has a Mailer.
 	MailEvery time.Duration
+	// AccessEvery is how often the access indexes look for other
+	// processes' changes; 0 means every 250 ms.
+	AccessEvery time.Duration
+	// AccessWake, when not nil, signals another process's access change
+	// at once (PostgreSQL LISTEN).
+	AccessWake <-chan struct{}
 }
 
 // Server is Roster's HTTP server.
@@ -63,6 +69,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MailEvery == 0 {
 		cfg.MailEvery = time.Second
+	}
+	if cfg.AccessEvery == 0 {
+		cfg.AccessEvery = 250 * time.Millisecond
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	reg := prometheus.NewRegistry()
@@ -119,9 +128,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopJobs()
 	done := make(chan struct{})
 	mailDone := make(chan struct{})
+	watching := make(chan struct{})
 	go func() {
 		defer close(done)
 		s.runJobs(jobs)
+		<-watching
+	}()
+	go func() {
+		defer close(watching)
+		s.cfg.Service.WatchAccess(jobs, s.cfg.AccessEvery, s.cfg.AccessWake)
 	}()
 	go func() {
 		defer close(mailDone)
@@ -169,6 +184,9 @@ func (s *Server) runJobs(ctx context.Context) {
 			s.log.Error("telling users their account expires soon", "err", err)
 		} else if n > 0 {
 			s.log.Info("told users their account expires soon", "count", n)
+		}
+		if err := s.cfg.Service.PruneAccessChanges(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("pruning the access change log", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -28,6 +28,7 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection, so one writer at a time
 	read    *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
 	limits  searchLimits
+	dsn     string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -49,7 +50,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 		}
-		return &DB{dialect: postgres{}, write: db, read: db, limits: postgresSearchLimits}, nil
+		return &DB{dialect: postgres{}, write: db, read: db, limits: postgresSearchLimits, dsn: dsn}, nil
 	}
 	path, err := filepath.Abs(dsn)
 	if err != nil {
@@ -148,9 +149,10 @@ type querier interface {
 
 // tx implements admin.Tx.
 type tx struct {
-	tx     querier
-	d      dialect
-	limits searchLimits
+	tx      querier
+	d       dialect
+	limits  searchLimits
+	touched []string // tenants whose access changed (AccessChanged)
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -185,32 +185,3 @@ func (t *tx) GroupsOfUser(ctx context.Context, tenantID, userID string) ([]*admi
 		JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
 		WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY g.name_key, g.id`, tenantID, userID)
 }
-
-// TeamConflicts joins groupID's project grants (its teams) to the other
-// groups granted on the same projects and their members among userIDs.
-func (t *tx) TeamConflicts(ctx context.Context, tenantID, groupID string, userIDs []string) ([]admin.TeamConflict, error) {
-	var out []admin.TeamConflict
-	for _, c := range chunks(userIDs) {
-		cs, err := all(ctx, t, func(s scanner) (admin.TeamConflict, error) {
-			var tc admin.TeamConflict
-			err := s.Scan(&tc.UserID, &tc.ProjectKey, &tc.GroupID)
-			return tc, err
-		}, `SELECT DISTINCT m.user_id, g2.resource_key, g2.subject_id FROM grants g1
-			JOIN grants g2 ON g2.tenant_id = g1.tenant_id AND g2.resource_type = 'project' AND g2.resource_key = g1.resource_key
-				AND g2.subject_type = 'group' AND g2.subject_id <> g1.subject_id
-			JOIN group_members m ON m.tenant_id = g2.tenant_id AND m.group_id = g2.subject_id
-			WHERE g1.tenant_id = $1 AND g1.subject_type = 'group' AND g1.subject_id = $2 AND g1.resource_type = 'project'
-				AND m.user_id IN `+inList(3, len(c))+` ORDER BY m.user_id, g2.resource_key`,
-			anys([]any{tenantID, groupID}, c)...)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs...)
-	}
-	return out, nil
-}
-
-func (t *tx) CountGrantsOf(ctx context.Context, tenantID string, subjectType admin.SubjectType, subjectID string) (int, error) {
-	return one(ctx, t, scanInt, `SELECT COUNT(*) FROM grants WHERE tenant_id = $1 AND subject_type = $2 AND subject_id = $3`,
-		tenantID, subjectType, subjectID)
-}

@@ -68,7 +68,10 @@ func (t *tx) InsertUser(ctx context.Context, u *admin.User) error {
 		u.MustChangePassword, u.MFAEnforced, u.MFAEnrolled, u.DeactivatedByLicence, u.NotificationsDisabled,
 		recipientsJSON(u.OtherRecipients), u.PasswordHash, nullMicros(u.LastSignInAt), nullMicros(u.RemovedAt),
 		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LockedUntil), u.Lockouts)
-	return err
+	if err != nil {
+		return err
+	}
+	return t.AccessChanged(ctx, u.TenantID, "user:"+u.ID)
 }
 
 func (t *tx) UserByID(ctx context.Context, tenantID, id string) (*admin.User, error) {
@@ -110,6 +113,10 @@ func (t *tx) updateUser(ctx context.Context, u *admin.User) error {
 
 // DeleteUser deletes a user with their memberships and grants.
 func (t *tx) DeleteUser(ctx context.Context, tenantID, id string) error {
+	grants, err := all(ctx, t, scanString, `SELECT id FROM grants WHERE tenant_id = $1 AND subject_type = 'user' AND subject_id = $2`, tenantID, id)
+	if err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, `DELETE FROM grants WHERE tenant_id = $1 AND subject_type = 'user' AND subject_id = $2`, tenantID, id); err != nil {
 		return err
 	}
@@ -119,7 +126,11 @@ func (t *tx) DeleteUser(ctx context.Context, tenantID, id string) error {
 	if err := t.execOne(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
 		return err
 	}
-	return t.AccessChanged(ctx, tenantID, "user:"+id)
+	entities := []string{"user:" + id}
+	for _, g := range grants {
+		entities = append(entities, "grant:"+g)
+	}
+	return t.AccessChanged(ctx, tenantID, entities...)
 }
 
 func (t *tx) CountActiveAdmins(ctx context.Context, tenantID string) (int, error) {
