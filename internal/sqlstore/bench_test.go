@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -330,7 +331,7 @@ func BenchmarkUserWrites(b *testing.B) {
 // benchWrites creates a new tenant and runs b.N create-update-deactivate
 // cycles in it.
 func benchWrites(b *testing.B, db *sqlstore.DB) {
-	svc := admin.New(admin.Config{Store: db})
+	svc := admin.New(admin.Config{Store: db, Logger: slog.New(slog.DiscardHandler)})
 	ctx := staffCtx()
 	slug := fmt.Sprintf("w%d", time.Now().UnixNano())
 	if _, err := svc.CreateTenant(ctx, admin.NewTenant{Slug: slug, Name: "Writes"}); err != nil {
