@@ -2,10 +2,11 @@
 # same command CI runs (.ci/run); it starts PostgreSQL when it is down.
 GO ?= go
 
-.PHONY: test vet build bench lint serve clean
+.PHONY: test vet build bench lint serve clean screenshots
 
 test: vet
 	@./scripts/ensure-postgres.sh
+	@./scripts/ensure-chromium.sh
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 vet:
@@ -28,6 +29,11 @@ bench:
 	$(GO) test -run '^$$' -bench 'MailDelivery|QueueNotification' -benchtime 500x ./internal/admin/
 	$(GO) test -run '^$$' -bench 'SignIn|Argon2idAlone' -benchtime 400x ./internal/admin/
 	$(GO) test -run '^$$' -bench 'SessionCheck' -benchtime 5000x ./internal/admin/
+
+# Renders the console's main pages into docs/screenshots/ with headless Chromium.
+screenshots:
+	@./scripts/ensure-chromium.sh
+	ROSTER_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./internal/console/
 
 lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...

@@ -82,31 +82,8 @@ func (s *Service) applyPatch(ctx context.Context, tx Tx, t *Tenant, u *User, p U
 		}
 		u.Email = e
 	}
-	for _, f := range []struct {
-		name string
-		v    *string
-		dst  *string
-	}{{"first_name", p.FirstName, &u.FirstName}, {"last_name", p.LastName, &u.LastName}} {
-		if f.v != nil {
-			v := strings.TrimSpace(*f.v)
-			if err := validateName(f.name, v); err != nil {
-				return err
-			}
-			*f.dst = v
-		}
-	}
-	if p.Phone != nil {
-		v := strings.TrimSpace(*p.Phone)
-		if err := validatePhone(v); err != nil {
-			return err
-		}
-		u.Phone = v
-	}
-	if p.Locale != nil {
-		if err := validateLocale(*p.Locale); err != nil {
-			return err
-		}
-		u.Locale = *p.Locale
+	if err := applyProfile(u, p.FirstName, p.LastName, p.Phone, p.Locale, p.OtherRecipients); err != nil {
+		return err
 	}
 	if p.ExpiresAt != nil || p.ExpiresInDays != nil {
 		e, err := s.expiry(p.ExpiresAt, p.ExpiresInDays)
@@ -120,13 +97,6 @@ func (s *Service) applyPatch(ctx context.Context, tx Tx, t *Tenant, u *User, p U
 	set(&u.MustChangePassword, p.MustChangePassword)
 	if u.MustChangePassword && u.Auth == AuthSSO {
 		return Invalid("must_change_password", "sso_user_password", "A single sign-on user has no password to change.")
-	}
-	if p.OtherRecipients != nil {
-		r, err := normalizeRecipients(*p.OtherRecipients)
-		if err != nil {
-			return err
-		}
-		u.OtherRecipients = r
 	}
 	if p.Type != nil && *p.Type != u.Type {
 		if !p.Type.valid() {

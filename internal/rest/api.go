@@ -58,6 +58,7 @@ func Register(mux *http.ServeMux, svc *admin.Service, cfg Config) huma.API {
 	hc.Security = []map[string][]string{{"session": {}}, {"bearer": {}}}
 	api := humago.New(mux, hc)
 	a.registerSession(api)
+	a.registerMe(api)
 	a.registerTenants(api)
 	a.registerUsers(api)
 	a.registerAudit(api)

@@ -110,9 +110,5 @@ func meOut(u *admin.User, t *admin.Tenant, now time.Time) User {
 
 // cookie is the session cookie carrying token until expires.
 func (a *API) cookie(token string, expires time.Time) http.Cookie {
-	c := http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: a.cfg.SecureCookie, SameSite: http.SameSiteLaxMode, Expires: expires}
-	if token == "" {
-		c.MaxAge = -1
-	}
-	return c
+	return NewSessionCookie(token, expires, a.cfg.SecureCookie)
 }

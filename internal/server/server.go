@@ -1,5 +1,5 @@
-// Package server assembles Roster's one http.Handler — the JSON API,
-// health, readiness and metrics — with the middleware every request goes
+// Package server assembles Roster's one http.Handler — the JSON API, the
+// web console, health, readiness and metrics — with the middleware every request goes
 // through: request ids, structured logs, metrics, security headers, CSRF
 // protection and session authentication. It also runs the background jobs
 // and shuts down gracefully.
@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"roster/internal/admin"
+	"roster/internal/console"
 	"roster/internal/rest"
 )
 
@@ -88,7 +89,7 @@ func New(cfg Config) *Server {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /{$}", s.home)
+	console.New(console.Config{Service: cfg.Service, Logger: cfg.Logger, SecureCookie: cfg.SecureCookie}).Register(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		rest.WriteProblem(w, rest.NewProblem(http.StatusNotFound, "not_found", "There is nothing at "+r.URL.Path+"."))
 	})
@@ -243,9 +244,4 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ready\n"))
-}
-
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Write([]byte(`{"name":"Roster","version":"` + s.cfg.Version + `","api":"/api/v1","openapi":"/api/v1/openapi.json"}` + "\n"))
 }
