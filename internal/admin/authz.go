@@ -54,6 +54,11 @@ func (s *Service) authorizeOn(ctx context.Context, tenant *Tenant, perm Permissi
 		return a.restrictionError()
 	case a.TokenTenantID != "" && a.TokenTenantID != tenant.ID:
 		return NotFound("Tenant")
+	}
+	if err := s.tokenRoleAllows(ctx, a, tenant, perm); err != nil {
+		return err
+	}
+	switch {
 	case a.Staff():
 		return nil
 	case a.TenantID != tenant.ID:
@@ -81,7 +86,7 @@ func (s *Service) authorizeOn(ctx context.Context, tenant *Tenant, perm Permissi
 // than they hold. Staff hold everything.
 func (s *Service) holdsAll(ctx context.Context, t *Tenant, ref string, perms []string) error {
 	a := ActorFrom(ctx)
-	if a.Staff() || len(perms) == 0 {
+	if len(perms) == 0 || (a.Staff() && a.TokenRole == "") {
 		return nil
 	}
 	ix, err := s.authz.index(ctx, t)
@@ -90,6 +95,9 @@ func (s *Service) holdsAll(ctx context.Context, t *Tenant, ref string, perms []s
 	}
 	now := s.clock.Now().UnixMicro()
 	for _, p := range perms {
+		if err := s.tokenRoleAllows(ctx, a, t, Permission(p)); err != nil {
+			return Forbidden("escalation", "You can only give permissions you hold yourself: this API token does not hold %s.", p)
+		}
 		if !ix.Check(a.UserID, p, ref, now).Allowed {
 			return Forbidden("escalation", "You can only give permissions you hold yourself: you do not hold %s on %s.", p, ref)
 		}

@@ -369,7 +369,7 @@ func TestAPITokenActsForItsCreatorInOneTenantUntilRevokedOrExpired(t *testing.T)
 		}{
 			{admin.NewAPIToken{Name: " "}, "required", "name"},
 			{admin.NewAPIToken{Name: "ci"}, "name_taken", "name"},
-			{admin.NewAPIToken{Name: "x", Role: "auditor"}, "unknown_role", "role"},
+			{admin.NewAPIToken{Name: "x", Role: "no-such-role"}, "unknown_role", "role"},
 			{admin.NewAPIToken{Name: "x", ExpiresAt: ptr(f.clock.Now().Add(-time.Hour))}, "in_the_past", "expires_at"},
 			{admin.NewAPIToken{Name: "x", ExpiresAt: ptr(f.clock.Now().Add(3 * 365 * 24 * time.Hour))}, "out_of_range", "expires_at"},
 		} {
@@ -379,6 +379,18 @@ func TestAPITokenActsForItsCreatorInOneTenantUntilRevokedOrExpired(t *testing.T)
 			}
 		}
 		f.wantNoNewAudit(f.slug, n)
+
+		// Narrowed to a role, it holds only that role's permissions.
+		reader, err := f.svc.CreateRole(ada.ctx, f.slug, admin.NewRole{Name: "Reader", Permissions: []string{string(admin.PermUsersRead)}})
+		wantOK(t, "CreateRole", err)
+		_, narrow, err := f.svc.CreateAPIToken(ada.ctx, f.slug, admin.NewAPIToken{Name: "reader", Role: reader.ID})
+		wantOK(t, "CreateAPIToken (narrowed)", err)
+		nctx := f.MustActor(narrow)
+		if _, err := f.svc.SearchUsers(nctx, f.slug, admin.UserFilter{}); err != nil {
+			t.Errorf("a token narrowed to a reading role cannot read users: %v", err)
+		}
+		_, err = f.svc.CreateUser(nctx, f.slug, admin.NewUser{Username: "zoe", Email: "zoe@example.com"})
+		wantErr(t, err, admin.KindForbidden, "forbidden")
 
 		// It stops when its creator cannot sign in, and comes back with them.
 		_, err = f.svc.DeactivateUser(f.staff, f.slug, ada.ID)
@@ -394,8 +406,8 @@ func TestAPITokenActsForItsCreatorInOneTenantUntilRevokedOrExpired(t *testing.T)
 		wantOK(t, "list globex", err)
 		wantErr(t, f.svc.RevokeAPIToken(f.staff, "globex", tok.ID), admin.KindNotFound, "not_found")
 		list, err := f.svc.ListAPITokens(f.staff, f.slug)
-		if err != nil || len(list) != 1 || list[0].LastUsedAt == nil {
-			t.Fatalf("ListAPITokens = %+v, %v; want the one token, used", list, err)
+		if err != nil || len(list) != 2 || list[0].Name != "ci" || list[0].LastUsedAt == nil {
+			t.Fatalf("ListAPITokens = %+v, %v; want ci (used) and reader", list, err)
 		}
 		wantOK(t, "RevokeAPIToken", f.svc.RevokeAPIToken(f.staff, f.slug, tok.ID))
 		_, _, err = f.svc.Authenticate(f.anon, secret)

@@ -3,8 +3,11 @@ package admin
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
+
+	"roster/internal/access"
 )
 
 // API tokens (R-A10): a machine acts in one tenant with the rights of the
@@ -84,14 +87,52 @@ func (s *Service) CreateAPIToken(ctx context.Context, slug string, in NewAPIToke
 	return tok, secret, nil
 }
 
-// checkTokenRole refuses a role the token could not be narrowed to. Roles
-// do not exist yet, so every role is unknown; with roles, the creator must
-// hold the role's permissions (no escalation, R-R4).
-func (s *Service) checkTokenRole(ctx context.Context, tx Tx, t *Tenant, role string) error {
-	if role == "" {
+// checkTokenRole refuses a role the token could not be narrowed to: one
+// that does not exist in the tenant, or that holds a permission its
+// creator does not hold in the tenant (no escalation, R-R4).
+func (s *Service) checkTokenRole(ctx context.Context, tx Tx, t *Tenant, roleID string) error {
+	if roleID == "" {
 		return nil
 	}
-	return Invalid("role", "unknown_role", "There is no role %q in this tenant.", role)
+	r, err := tx.RoleByID(ctx, t.ID, roleID)
+	if errors.Is(err, ErrNoRows) {
+		return Invalid("role", "unknown_role", "There is no role %q in this tenant.", roleID)
+	}
+	if err != nil {
+		return err
+	}
+	a := ActorFrom(ctx)
+	var checked []string
+	for _, p := range r.Permissions {
+		if !(a.Type == TypeAdmin && strings.HasPrefix(p, access.RosterPrefix)) {
+			checked = append(checked, p)
+		}
+	}
+	return s.holdsAll(ctx, t, t.rootRef(), checked)
+}
+
+// tokenRoleAllows narrows an API token's actor to its role: perm must be
+// one of the role's permissions (the creator's own rights are checked as
+// well, by the caller). Nothing to do for a person or an unnarrowed token.
+func (s *Service) tokenRoleAllows(ctx context.Context, a *Actor, t *Tenant, perm Permission) error {
+	if a.TokenRole == "" || perm == "" {
+		return nil
+	}
+	var r *Role
+	err := s.store.Read(ctx, func(tx Tx) (err error) {
+		r, err = tx.RoleByID(ctx, t.ID, a.TokenRole)
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return Forbidden("forbidden", "This API token's role no longer exists.")
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(r.Permissions, string(perm)) {
+		return Forbidden("forbidden", "This API token is limited to the role %s, which does not hold %s.", r.Name, perm)
+	}
+	return nil
 }
 
 // ListAPITokens lists the tenant's tokens (never their secrets). Requires
