@@ -254,3 +254,52 @@ func TestBrowserJapaneseConsole(t *testing.T) {
 		t.Errorf("an audit date reads %q, want the browser's Japanese format", got)
 	}
 }
+
+func TestBrowserGroupsPanelAddsAndRemovesSelectedUsers(t *testing.T) {
+	e := mustEnv(t)
+	e.mustTenant(t, "teams")
+	for _, name := range []string{"ann", "bob", "cy"} {
+		e.mustUser(t, "teams", name, admin.TypeStandard, "")
+	}
+	ctx := e.tab(t)
+	e.signInBrowser(t, ctx, "", "admin", staffPassword)
+	run(t, ctx, "create a group in the panel",
+		chromedp.Navigate(e.url+"/t/teams/users"),
+		chromedp.SendKeys(chromedp.CSS("#group-new"), "Editors"),
+		chromedp.Click(chromedp.CSS("#group-create")),
+		chromedp.WaitVisible(chromedp.CSS("#group-detail")),
+	)
+	run(t, ctx, "rename it",
+		chromedp.SetValue(chromedp.CSS("#group-name"), "Reviewers"),
+		chromedp.Click(chromedp.CSS("#group-rename")),
+		chromedp.WaitVisible(chromedp.CSS(`#groups li[data-group="Reviewers"].current`)),
+	)
+	members := func() string {
+		return strings.Join(eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#members li[data-member]")).map(li => li.dataset.member)`), ",")
+	}
+	run(t, ctx, "tick ann and cy and press the add button",
+		chromedp.Click(chromedp.CSS(`#users tr[data-user="ann"] input[name=user_id]`)),
+		chromedp.Click(chromedp.CSS(`#users tr[data-user="cy"] input[name=user_id]`)),
+		chromedp.Click(chromedp.CSS("#members-add")),
+		chromedp.WaitVisible(chromedp.CSS(`#members li[data-member="cy"]`)),
+	)
+	if got := members(); got != "ann,cy" {
+		t.Fatalf("members after add = %q, want ann,cy", got)
+	}
+	run(t, ctx, "tick ann among the members and press the remove button",
+		chromedp.Click(chromedp.CSS(`#members li[data-member="ann"] input`)),
+		chromedp.Click(chromedp.CSS("#members-remove")),
+		chromedp.WaitNotPresent(chromedp.CSS(`#members li[data-member="ann"]`)),
+	)
+	if got := members(); got != "cy" {
+		t.Fatalf("members after remove = %q, want cy", got)
+	}
+	groups, err := e.svc.ListGroups(e.staff(), "teams", admin.GroupFilter{})
+	if err != nil || len(groups.Items) != 1 || groups.Items[0].Name != "Reviewers" {
+		t.Fatalf("the service's groups: %v %+v", err, groups)
+	}
+	page, err := e.svc.ListMembers(e.staff(), "teams", groups.Items[0].ID, "", 10)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Username != "cy" {
+		t.Fatalf("the service's members: %v %+v", err, page)
+	}
+}

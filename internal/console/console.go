@@ -112,6 +112,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerSignIn(mux)
 	c.registerTenants(mux)
 	c.registerUsers(mux)
+	c.registerGroups(mux)
 	c.registerAudit(mux)
 	c.registerAccount(mux)
 }

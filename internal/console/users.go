@@ -19,7 +19,7 @@ func (c *Console) registerUsers(mux *http.ServeMux) {
 
 // listKeys are the query parameters that make up the state of the Users
 // page; after an action the page comes back to the same state.
-var listKeys = []string{"q", "status", "type", "sort", "show_deactivated", "cursor", "group"}
+var listKeys = []string{"q", "status", "type", "sort", "show_deactivated", "cursor", "group", "gq"}
 
 // listState keeps only listKeys of a query string (a form's "back" field
 // or the request's own query), so that nothing else travels through it.

@@ -31,9 +31,9 @@
   function updateSelection(el) {
     var form = document.getElementById("users-form");
     if (!form) return;
-    var boxes = form.querySelectorAll("input[name=user_id]");
+    var boxes = document.querySelectorAll("input[name=user_id]");
     if (el && el.hasAttribute("data-select-all")) {
-      boxes.forEach(function (b) { b.checked = el.checked; });
+      form.querySelectorAll("#users input[name=user_id]").forEach(function (b) { b.checked = el.checked; });
     }
     var n = 0;
     boxes.forEach(function (b) {
