@@ -74,6 +74,9 @@ func (s *Service) CreateGrant(ctx context.Context, slug string, in NewGrant) (*G
 		if err := s.grantChanged(ctx, tx, t, g); err != nil {
 			return err
 		}
+		if err := s.notifyGrantChanged(ctx, tx, t, g); err != nil {
+			return err
+		}
 		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.created", grantTarget(g), grantDetails(g, role)))
 	})
 	if err != nil {
@@ -199,6 +202,9 @@ func (s *Service) DeleteGrant(ctx context.Context, slug, id string) error {
 			return notFoundAs(err, "Grant")
 		}
 		if err := s.grantChanged(ctx, tx, t, g); err != nil {
+			return err
+		}
+		if err := s.notifyGrantChanged(ctx, tx, t, g); err != nil {
 			return err
 		}
 		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.deleted", grantTarget(g), grantDetails(g, nil)))

@@ -170,6 +170,9 @@ func (s *Service) Invite(ctx context.Context, slug string, in NewInvitation) (*I
 		if err := s.checkInvitationGroups(ctx, tx, t, in.Groups); err != nil {
 			return err
 		}
+		if err := s.checkInvitationGrants(ctx, tx, t, in.Roles, in.Grants); err != nil {
+			return err
+		}
 		now := s.clock.Now()
 		if old, err := tx.PendingInvitationByEmail(ctx, t.ID, strings.ToLower(addr)); err == nil {
 			if now.Before(old.ExpiresAt) {
@@ -470,7 +473,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in InvitationAcceptance)
 			return err
 		}
 		e = s.audit(ctx, t.ID, "invitation.accepted", invitationTarget(inv), map[string]any{"user_id": u.ID,
-			"roles": inv.Roles, "groups": inv.Groups, "grants": inv.Grants, "groups_skipped": skipped})
+			"roles": inv.Roles, "groups": inv.Groups, "grants": inv.Grants, "skipped": skipped})
 		e.ActorID, e.ActorName, e.ActorTenantID = u.ID, u.Username, u.TenantID
 		return tx.InsertAuditEvent(ctx, e)
 	})
@@ -483,10 +486,80 @@ func (s *Service) AcceptInvitation(ctx context.Context, in InvitationAcceptance)
 	return u, t, nil
 }
 
+// offeredGrant is one grant an invitation offers, with the input field it
+// came from: each role is a grant on the tenant's root.
+type offeredGrant struct {
+	field string
+	InvitationGrant
+}
+
+func offeredGrants(t *Tenant, roles []string, grants []InvitationGrant) []offeredGrant {
+	var out []offeredGrant
+	for _, r := range roles {
+		out = append(out, offeredGrant{"roles", InvitationGrant{Role: r, Resource: t.rootRef()}})
+	}
+	for i, g := range grants {
+		out = append(out, offeredGrant{fmt.Sprintf("grants[%d]", i), g})
+	}
+	return out
+}
+
+func (g offeredGrant) access() Access {
+	if g.Access == "" {
+		return AccessWrite
+	}
+	return Access(g.Access)
+}
+
+// checkInvitationGrants refuses roles and grants that name no role or
+// resource of the tenant, and those the inviter could not give themselves
+// (roster.grants.write on the resource and every permission involved:
+// R-R4). The check happens now, because the invitee accepts without the
+// inviter.
+func (s *Service) checkInvitationGrants(ctx context.Context, tx Tx, t *Tenant, roles []string, grants []InvitationGrant) error {
+	for _, g := range offeredGrants(t, roles, grants) {
+		resField, roleField := g.field+".resource", g.field+".role"
+		if g.field == "roles" {
+			resField, roleField = "roles", "roles"
+		}
+		res, err := s.existingRef(ctx, tx, t, resField, g.Resource)
+		if KindOf(err) == KindNotFound {
+			return Invalid(resField, "unknown_resource", "There is no resource %s in this tenant.", g.Resource)
+		}
+		if err != nil {
+			return err
+		}
+		display := t.display(res)
+		if err := s.authorizeOn(ctx, t, PermGrantsWrite, display); err != nil {
+			return err
+		}
+		role, err := tx.RoleByID(ctx, t.ID, g.Role)
+		if errors.Is(err, ErrNoRows) {
+			return Invalid(roleField, "unknown_role", "There is no role %q in this tenant.", g.Role)
+		}
+		if err != nil {
+			return err
+		}
+		involved, err := s.involved(ctx, tx, role.Permissions, g.access())
+		if err != nil {
+			return err
+		}
+		if err := s.holdsAll(ctx, t, display, involved); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkInvitationGroups refuses groups that do not exist in the tenant or
 // whose access the inviter could not give by adding a member (R-R4): the
 // check happens now, because the invitee accepts without the inviter.
 func (s *Service) checkInvitationGroups(ctx context.Context, tx Tx, t *Tenant, ids []string) error {
+	if len(ids) > 0 {
+		if err := s.authorize(ctx, t, PermGroupsWrite); err != nil {
+			return err
+		}
+	}
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if seen[id] {
@@ -507,13 +580,13 @@ func (s *Service) checkInvitationGroups(ctx context.Context, tx Tx, t *Tenant, i
 	return nil
 }
 
-// applyInvitationAccess gives the new user what the invitation asked for:
-// membership of its groups (a group deleted since is skipped, and the
-// audit event of the acceptance says so). Roles and grants arrive with the
-// permission engine; until then the invitation records them and the
-// acceptance's audit event shows them.
+// applyInvitationAccess gives the new user what the invitation offers:
+// membership of its groups, its roles (on the tenant's root) and its
+// grants, each with its audit event. What vanished since the invitation
+// was sent (a deleted group, role or resource) is skipped and listed.
 func (s *Service) applyInvitationAccess(ctx context.Context, tx Tx, t *Tenant, u *User, inv *Invitation) (skipped []string, err error) {
-	if len(inv.Groups) == 0 {
+	offered := offeredGrants(t, inv.Roles, inv.Grants)
+	if len(inv.Groups) == 0 && len(offered) == 0 {
 		return nil, nil
 	}
 	if err := tx.LockTenant(ctx, t.ID); err != nil {
@@ -521,7 +594,7 @@ func (s *Service) applyInvitationAccess(ctx context.Context, tx Tx, t *Tenant, u
 	}
 	for _, id := range inv.Groups {
 		if _, err := tx.GroupByID(ctx, t.ID, id); errors.Is(err, ErrNoRows) {
-			skipped = append(skipped, id)
+			skipped = append(skipped, "group:"+id)
 			continue
 		} else if err != nil {
 			return nil, err
@@ -531,6 +604,39 @@ func (s *Service) applyInvitationAccess(ctx context.Context, tx Tx, t *Tenant, u
 			return nil, err
 		}
 		if err := s.checkTeams(ctx, tx, t, id, added); err != nil {
+			return nil, err
+		}
+	}
+	for _, og := range offered {
+		res, err := s.existingRef(ctx, tx, t, "resource", og.Resource)
+		if KindOf(err) == KindNotFound || KindOf(err) == KindInvalid {
+			skipped = append(skipped, "resource:"+og.Resource)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		role, err := tx.RoleByID(ctx, t.ID, og.Role)
+		if errors.Is(err, ErrNoRows) {
+			skipped = append(skipped, "role:"+og.Role)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		g := &Grant{ID: s.newID(), TenantID: t.ID, SubjectType: SubjectUser, SubjectID: u.ID, RoleID: role.ID,
+			ResourceType: res.typ, ResourceKey: res.key, Access: og.access(), CreatedAt: s.clock.Now(), Resource: t.display(res)}
+		if err := tx.InsertGrant(ctx, g); errors.Is(err, ErrUniqueViolation) {
+			continue // the same role on the same resource twice
+		} else if err != nil {
+			return nil, err
+		}
+		if err := s.grantChanged(ctx, tx, t, g); err != nil {
+			return nil, err
+		}
+		d := grantDetails(g, role)
+		d["invitation_id"] = inv.ID
+		e := s.audit(ctx, t.ID, "grant.created", grantTarget(g), d)
+		e.ActorID, e.ActorName, e.ActorTenantID = u.ID, u.Username, u.TenantID
+		if err := tx.InsertAuditEvent(ctx, e); err != nil {
 			return nil, err
 		}
 	}

@@ -166,6 +166,26 @@ func (s *Service) NotifyRolesChanged(ctx context.Context, tx Tx, t *Tenant, u *U
 	return s.Notify(ctx, tx, t, u, MailRolesChanged, map[string]string{"roles": roles})
 }
 
+// notifyGrantChanged tells a user that a role was granted to them or
+// revoked (R-E2: "its roles change"), in tx. Grants to groups are not
+// announced to every member.
+func (s *Service) notifyGrantChanged(ctx context.Context, tx Tx, t *Tenant, g *Grant) error {
+	if g.SubjectType != SubjectUser {
+		return nil
+	}
+	u, err := tx.UserByID(ctx, t.ID, g.SubjectID)
+	if errors.Is(err, ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if u.Status == StatusRemoved {
+		return nil
+	}
+	return s.NotifyRolesChanged(ctx, tx, t, u, "")
+}
+
 // linkURL is the address a link's mail carries.
 func (s *Service) linkURL(tmpl MailTemplate, token string) string {
 	return s.publicURL + linkPaths[tmpl] + "?token=" + url.QueryEscape(token)

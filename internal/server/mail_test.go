@@ -346,6 +346,19 @@ func testNotifications(t *testing.T, m *mailEnv, slug string) {
 	}
 	m.smtp.WaitTo(t, ida.Email, "locked")
 
+	// A role granted to or revoked from the user.
+	wantStatus(t, do(t, m.staff, "POST", users+ida.ID+"/unlock", nil), http.StatusOK)
+	r := do(t, m.staff, "POST", "/api/v1/tenants/"+slug+"/roles", map[string]any{"name": "Reader", "permissions": []string{"roster.users.read"}})
+	wantStatus(t, r, http.StatusCreated)
+	r = do(t, m.staff, "POST", "/api/v1/tenants/"+slug+"/grants", map[string]any{"subject": map[string]any{"type": "user", "id": ida.ID},
+		"role": r.str("id"), "resource": "tenant:" + slug})
+	wantStatus(t, r, http.StatusCreated)
+	granted := m.smtp.WaitTo(t, ida.Email, "roles")
+	wantStatus(t, do(t, m.staff, "DELETE", "/api/v1/tenants/"+slug+"/grants/"+r.str("id"), nil), http.StatusNoContent)
+	m.smtp.WaitFor(t, 15*time.Second, "a second roles notice", func(x *smtptest.Message) bool {
+		return x != granted && strings.Contains(x.To, ida.Email) && strings.Contains(x.Subject, "roles")
+	})
+
 	// notifications_disabled: no notice at all.
 	ivo := m.mustCreateUser(m.staff, slug, map[string]any{"username": "ivo", "email": addr(slug, "ivo"), "password": initialPassword,
 		"notifications_disabled": true, "other_recipients": []string{addr(slug, "ivo-boss")}})
@@ -392,8 +405,29 @@ func testInvitationAccepted(t *testing.T, m *mailEnv, slug string) {
 	group := r.str("id")
 	r = do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "jx"), "groups": []string{"no-such-group"}})
 	wantProblem(t, r, http.StatusUnprocessableEntity, "unknown_group", "groups")
-	r = do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "joy"), "roles": []string{"editor"}, "groups": []string{group},
-		"grants": []map[string]any{{"role": "viewer", "resource": "project:P1", "access": "read_only"}}, "locale": "ja"})
+	base := "/api/v1/tenants/" + slug
+	r = do(t, ada, "POST", base+"/roles", map[string]any{"name": "Reader", "permissions": []string{"roster.users.read"}})
+	wantStatus(t, r, http.StatusCreated)
+	role := r.str("id")
+	wantStatus(t, do(t, ada, "POST", base+"/resources", map[string]any{"type": "project", "key": "P1", "name": "Project one"}), http.StatusCreated)
+	for _, c := range []struct {
+		body        map[string]any
+		code, field string
+	}{
+		{map[string]any{"email": addr(slug, "jx"), "roles": []string{"no-such-role"}}, "unknown_role", "roles"},
+		{map[string]any{"email": addr(slug, "jx"), "grants": []map[string]any{{"role": role, "resource": "project:nope"}}}, "unknown_resource", "grants[0].resource"},
+	} {
+		wantProblem(t, do(t, ada, "POST", invs, c.body), http.StatusUnprocessableEntity, c.code, c.field)
+	}
+	// Nobody offers more than they hold: an admin holds every roster.*
+	// right but not the host product's.
+	wantStatus(t, do(t, m.staff, "POST", "/api/v1/permissions", map[string]any{"name": "mailtest.edit", "kind": "write", "description": "x"}), http.StatusCreated)
+	r = do(t, m.staff, "POST", base+"/roles", map[string]any{"name": "Editor", "permissions": []string{"mailtest.edit"}})
+	wantStatus(t, r, http.StatusCreated)
+	wantProblem(t, do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "jx"), "roles": []string{r.str("id")}}), http.StatusForbidden, "escalation")
+
+	r = do(t, ada, "POST", invs, map[string]any{"email": addr(slug, "joy"), "roles": []string{role}, "groups": []string{group},
+		"grants": []map[string]any{{"role": role, "resource": "project:P1", "access": "read_only"}}, "locale": "ja"})
 	wantStatus(t, r, http.StatusCreated)
 	inv := decode[invitationJSON](t, r)
 	if inv.Status != "pending" || inv.SentCount != 1 || len(inv.Roles) != 1 || len(inv.Groups) != 1 {
@@ -429,6 +463,13 @@ func testInvitationAccepted(t *testing.T, m *mailEnv, slug string) {
 	}]](t, do(t, ada, "GET", "/api/v1/tenants/"+slug+"/users/"+u.ID+"/groups", nil))
 	if len(groups.Items) != 1 || groups.Items[0].ID != group {
 		t.Fatalf("the invitee's groups after acceptance: %+v, want %s", groups.Items, group)
+	}
+	grants := decode[pageJSON[struct {
+		Resource string `json:"resource"`
+		Access   string `json:"access"`
+	}]](t, do(t, ada, "GET", base+"/grants?subject="+u.ID, nil))
+	if len(grants.Items) != 2 {
+		t.Fatalf("the invitee's grants after acceptance: %+v, want the role on the tenant and on project:P1", grants.Items)
 	}
 	got := decode[invitationJSON](t, do(t, ada, "GET", invs+"/"+inv.ID, nil))
 	if got.Status != "accepted" || got.AcceptedUserID != u.ID {

@@ -139,7 +139,8 @@ func (s *Server) Messages() []*Message {
 }
 
 // WaitFor waits up to timeout for a message that match accepts and
-// returns the first one; it fails the test when none arrives.
+// returns the first one; it fails the test when none arrives. match runs
+// under the server's lock: it must not call the Server's methods.
 func (s *Server) WaitFor(tb testing.TB, timeout time.Duration, what string, match func(*Message) bool) *Message {
 	tb.Helper()
 	deadline := time.After(timeout)
