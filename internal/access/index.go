@@ -39,6 +39,7 @@ type user struct {
 	id     string
 	state  UserState
 	groups []int32 // sorted
+	direct []int32 // the user's own grants
 	live   bool
 }
 
@@ -128,9 +129,18 @@ func (ix *Index) check(userID, perm, resource string, now int64) Decision {
 	if u.state.Type == Admin && strings.HasPrefix(perm, RosterPrefix) {
 		return Decision{Allowed: true, Reason: Reason{Rule: RuleAdminType}}
 	}
+	// A user's own grants are few: test them at each node rather than
+	// search the node's (the root's may be many).
+	few := len(u.direct) <= 8
 	for ; n >= 0; n = ix.nodes[n].parent {
 		nd := &ix.nodes[n]
-		if len(nd.users) > 0 {
+		if few {
+			for _, gi := range u.direct {
+				if ix.grants[gi].node == n && ix.gives(gi, p, write) {
+					return Decision{Allowed: true, Reason: ix.reason(gi, "")}
+				}
+			}
+		} else if len(nd.users) > 0 {
 			if g, gi := ix.matchUser(nd.users, ui, p, write); g >= 0 {
 				return Decision{Allowed: true, Reason: ix.reason(gi, "")}
 			}

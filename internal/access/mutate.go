@@ -204,6 +204,8 @@ func (m *Mutator) SetGrant(g Grant) {
 		nd.groups = insertSG(nd.groups, sg)
 	} else {
 		nd.users = insertSG(nd.users, sg)
+		u := &ix.users[gr.subject]
+		u.direct = append(u.direct, gi)
 	}
 }
 
@@ -222,6 +224,10 @@ func (m *Mutator) RemoveGrant(id string) {
 		nd.groups = deleteSG(nd.groups, sg)
 	} else {
 		nd.users = deleteSG(nd.users, sg)
+		u := &ix.users[g.subject]
+		if k := slices.Index(u.direct, gi); k >= 0 {
+			u.direct = slices.Delete(u.direct, k, k+1)
+		}
 	}
 	ix.grants[gi] = grant{}
 	ix.free = append(ix.free, gi)
