@@ -29,6 +29,10 @@ bench:
 	$(GO) test -run '^$$' -bench 'MailDelivery|QueueNotification' -benchtime 500x ./internal/admin/
 	$(GO) test -run '^$$' -bench 'SignIn|Argon2idAlone' -benchtime 400x ./internal/admin/
 	$(GO) test -run '^$$' -bench 'SessionCheck' -benchtime 5000x ./internal/admin/
+	$(GO) test -run '^$$' -bench 'Check' -benchtime 2000000x ./internal/access/
+	$(GO) test -run '^$$' -bench 'CheckHTTP' -benchtime 3000x ./internal/server/
+	$(GO) test -run '^$$' -bench 'ChangeSeen' -benchtime 20x ./internal/admin/
+	$(GO) test -run '^$$' -bench 'IndexLoad' -benchtime 2x -timeout 60m ./internal/admin/
 
 # Renders the console's main pages into docs/screenshots/ with headless Chromium.
 screenshots:

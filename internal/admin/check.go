@@ -66,10 +66,11 @@ func (s *Service) Check(ctx context.Context, slug string, reqs []CheckRequest) (
 	return out, nil
 }
 
-// tenantView loads a tenant and checks perm in a short read transaction.
+// tenantView loads a tenant and checks perm: one statement, outside a
+// transaction (the hot path of the check API).
 func (s *Service) tenantView(ctx context.Context, slug string, perm Permission) (*Tenant, error) {
 	var t *Tenant
-	err := s.store.View(ctx, func(tx Tx) error {
+	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
 		t, err = s.tenantFor(ctx, tx, slug, perm)
 		return err
