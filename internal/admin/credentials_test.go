@@ -489,3 +489,21 @@ func TestConcurrentSignInsWithOneCodeLetExactlyOneIn(t *testing.T) {
 		}
 	})
 }
+
+func TestPendingTOTPShowsTheStartedEnrolmentAgain(t *testing.T) {
+	t.Parallel()
+	f := MustFixture(t, sqltest.Open(t, "sqlite"))
+	ivy := f.MustMember(f.slug, "ivy", admin.TypeStandard)
+	_, err := f.svc.PendingTOTP(ivy.ctx)
+	wantErr(t, err, admin.KindNotFound, "not_found")
+	e, err := f.svc.StartTOTP(ivy.ctx)
+	wantOK(t, "StartTOTP", err)
+	again, err := f.svc.PendingTOTP(ivy.ctx)
+	if err != nil || *again != *e {
+		t.Fatalf("PendingTOTP = %+v, %v; want %+v", again, err, e)
+	}
+	_, err = f.svc.ConfirmTOTP(ivy.ctx, totpCode(t, e.Secret, f.clock.Now()))
+	wantOK(t, "ConfirmTOTP", err)
+	_, err = f.svc.PendingTOTP(ivy.ctx)
+	wantErr(t, err, admin.KindNotFound, "not_found")
+}

@@ -69,11 +69,7 @@ func (s *Service) StartTOTP(ctx context.Context) (*TOTPEnrolment, error) {
 		if u.MFAEnrolled {
 			return Conflict("mfa_already_enrolled", "", "Two-factor authentication is already set up; an administrator can reset it.")
 		}
-		issuer := t.Name
-		if t.IsPlatform() {
-			issuer = "Roster"
-		}
-		key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: u.Username, Period: totpPeriod, SecretSize: 20})
+		key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer(t), AccountName: u.Username, Period: totpPeriod, SecretSize: 20})
 		if err != nil {
 			return Internal(err)
 		}
@@ -88,6 +84,57 @@ func (s *Service) StartTOTP(ctx context.Context) (*TOTPEnrolment, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// PendingTOTP returns the signed-in user's started, unconfirmed enrolment,
+// so that a page can show its QR code again (after a mistyped code).
+// NotFound when there is none.
+func (s *Service) PendingTOTP(ctx context.Context) (*TOTPEnrolment, error) {
+	a, err := mfaActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var m *TOTP
+	var t *Tenant
+	var u *User
+	err = s.store.View(ctx, func(tx Tx) (err error) {
+		if m, err = tx.TOTPByUser(ctx, a.TenantID, a.UserID); err != nil {
+			return err
+		}
+		if t, err = tx.TenantByID(ctx, a.TenantID); err != nil {
+			return err
+		}
+		u, err = tx.UserByID(ctx, a.TenantID, a.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, notFoundAs(err, "Enrolment")
+	}
+	if m.Confirmed {
+		return nil, NotFound("Enrolment")
+	}
+	plain, err := s.keys.Open(m.Secret, totpContext(m.TenantID, m.UserID))
+	if err != nil {
+		return nil, Internal(err)
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer(t), AccountName: u.Username, Period: totpPeriod, Secret: mustBase32(string(plain))})
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return &TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+// totpIssuer is the name an authenticator app shows for the account.
+func totpIssuer(t *Tenant) string {
+	if t.IsPlatform() {
+		return "Roster"
+	}
+	return t.Name
+}
+
+func mustBase32(s string) []byte {
+	b, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
+	return b
 }
 
 // ConfirmTOTP completes the enrolment with a first code from the user's

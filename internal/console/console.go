@@ -115,6 +115,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerGroups(mux)
 	c.registerAudit(mux)
 	c.registerAccount(mux)
+	c.registerMFA(mux)
+	c.registerTokens(mux)
 }
 
 // restrictionPages are the pages that lead a restricted session out of its

@@ -21,6 +21,11 @@ type signInPage struct {
 	*base
 	Form *form
 	Next string
+	// SecondStep asks for the code of an enrolled user whose password was
+	// right; the password rides along in a hidden field of this one page
+	// (served no-store), so that it is not typed twice.
+	SecondStep bool
+	Password   string
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) error {
@@ -40,7 +45,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 	f := formFrom(r, "tenant", "username")
 	res, err := c.svc.SignIn(r.Context(), admin.Credentials{
 		Tenant: formValue(r, "tenant"), Username: formValue(r, "username"), Password: r.PostFormValue("password"),
+		TOTP: formValue(r, "totp"),
 	})
+	if admin.CodeOf(err) == "mfa_required" {
+		c.render(w, r, http.StatusUnauthorized, "signin", &signInPage{base: c.base(r), Form: f, Next: localBack(r.PostFormValue("next")),
+			SecondStep: true, Password: r.PostFormValue("password")})
+		return nil
+	}
 	if err != nil {
 		b := c.base(r)
 		f.fail(b, err)
@@ -51,6 +62,9 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &ck)
 	if res.User.MustChangePassword {
 		return redirect("/password")
+	}
+	if admin.MFAEnrollmentDue(res.Tenant, res.User) {
+		return redirect("/account/mfa")
 	}
 	return redirect(localBack(r.PostFormValue("next")))
 }

@@ -100,7 +100,7 @@ type settingsPage struct {
 
 // settingsFields are the tenant settings the page edits, in order, with
 // their kinds.
-var settingsNumbers = []string{"max_users", "lockout_threshold", "password_min_length", "session_idle_minutes", "session_absolute_hours"}
+var settingsNumbers = []string{"max_users", "lockout_threshold", "lockout_cooloff_minutes", "password_min_length", "session_idle_minutes", "session_absolute_hours"}
 
 func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	t, err := c.svc.GetTenant(r.Context(), r.PathValue("slug"))
@@ -109,7 +109,7 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := newForm()
 	s := t.Settings
-	for k, v := range map[string]int{"max_users": s.MaxUsers, "lockout_threshold": s.LockoutThreshold, "password_min_length": s.PasswordMinLength, "session_idle_minutes": s.SessionIdleMinutes, "session_absolute_hours": s.SessionAbsoluteHours} {
+	for k, v := range map[string]int{"max_users": s.MaxUsers, "lockout_threshold": s.LockoutThreshold, "lockout_cooloff_minutes": s.LockoutCooloffMinutes, "password_min_length": s.PasswordMinLength, "session_idle_minutes": s.SessionIdleMinutes, "session_absolute_hours": s.SessionAbsoluteHours} {
 		f.Values[k] = strconv.Itoa(v)
 	}
 	f.Values["name"], f.Values["locale"] = t.Name, s.Locale
@@ -143,7 +143,7 @@ func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	for _, n := range []struct {
 		name string
 		dst  **int
-	}{{"max_users", &s.MaxUsers}, {"lockout_threshold", &s.LockoutThreshold}, {"password_min_length", &s.PasswordMinLength}, {"session_idle_minutes", &s.SessionIdleMinutes}, {"session_absolute_hours", &s.SessionAbsoluteHours}} {
+	}{{"max_users", &s.MaxUsers}, {"lockout_threshold", &s.LockoutThreshold}, {"lockout_cooloff_minutes", &s.LockoutCooloffMinutes}, {"password_min_length", &s.PasswordMinLength}, {"session_idle_minutes", &s.SessionIdleMinutes}, {"session_absolute_hours", &s.SessionAbsoluteHours}} {
 		if err == nil {
 			err = intField(f, n.name, n.dst)
 		}

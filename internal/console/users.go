@@ -14,6 +14,7 @@ func (c *Console) registerUsers(mux *http.ServeMux) {
 	mux.Handle("POST /t/{slug}/users", c.serve(signedIn, c.createUser))
 	mux.Handle("POST /t/{slug}/users/bulk", c.serve(signedIn, c.bulkUsers))
 	mux.Handle("POST /t/{slug}/users/{id}", c.serve(signedIn, c.editUser))
+	mux.Handle("POST /t/{slug}/users/{id}/temporary-password", c.serve(signedIn, c.temporaryPassword))
 	mux.Handle("POST /t/{slug}/users/{id}/{action}", c.serve(signedIn, c.userAction))
 }
 
@@ -297,7 +298,13 @@ var userActions = map[string]func(c *Console, r *http.Request, slug, id string) 
 	},
 }
 
-func init() { userActions["delete"] = userActions["remove"] }
+func init() {
+	userActions["delete"] = userActions["remove"]
+	userActions["mfa-reset"] = func(c *Console, r *http.Request, slug, id string) (string, error) {
+		_, err := c.svc.ResetMFA(r.Context(), slug, id)
+		return "mfa_reset", err
+	}
+}
 
 func (c *Console) userAction(w http.ResponseWriter, r *http.Request) error {
 	slug, id := r.PathValue("slug"), r.PathValue("id")
