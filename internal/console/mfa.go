@@ -28,7 +28,7 @@ type mfaPage struct {
 	Left          int  // recovery codes left
 	Secret        string
 	QR            template.URL // the QR code as a data: URL of a PNG
-	RecoveryCodes []string // shown once, just after confirmation
+	RecoveryCodes []string     // shown once, just after confirmation
 }
 
 func (c *Console) mfaPage(w http.ResponseWriter, r *http.Request) error {
