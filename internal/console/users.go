@@ -54,8 +54,9 @@ func usersURL(slug string, state url.Values, extra ...string) string {
 // userRow is a user as the table shows it.
 type userRow struct {
 	*admin.User
-	Shown admin.Status // the status shown (expired included)
-	Self  bool
+	Shown     admin.Status // the status shown (expired included)
+	Self      bool
+	LockedNow bool // locked, and not a temporary lock that has lifted
 }
 
 // CanDelete reports whether the menu offers Delete rather than Remove:
@@ -131,7 +132,7 @@ func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, state url.
 	now := c.svc.Clock().Now()
 	p := &usersPage{base: b, State: state, Back: state.Encode(), Dialog: d, now: now}
 	for _, u := range page.Items {
-		p.Users = append(p.Users, userRow{User: u, Shown: u.DisplayStatus(now), Self: b.Me != nil && b.Me.ID == u.ID})
+		p.Users = append(p.Users, userRow{User: u, Shown: u.DisplayStatus(now), Self: b.Me != nil && b.Me.ID == u.ID, LockedNow: u.LockedAt(now)})
 	}
 	p.Pager = b.pager(r, page.NextCursor)
 	if p.Groups, err = c.groupsPanel(r, slug, state); err != nil {
