@@ -289,3 +289,33 @@ func TestAStandardUserActsByTheirTenantGrants(t *testing.T) {
 		wantErr(t, err, admin.KindForbidden, "forbidden")
 	})
 }
+
+func TestSearchUsersByGroupRoleAndProject(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		w := MustWorld(t, db)
+		ann, bob := w.MustUser("ann", admin.TypeStandard), w.MustUser("bob", admin.TypeStandard)
+		w.MustUser("cy", admin.TypeStandard)
+		devs := w.MustGroup("devs")
+		_, err := w.svc.AddMembers(w.staff, w.slug, devs.ID, []string{bob.ID})
+		wantOK(t, "AddMembers", err)
+		w.MustGrant(admin.SubjectGroup, devs.ID, w.editor, "project:P1", "")
+		w.MustGrant(admin.SubjectUser, ann.ID, w.reader, "project:P1", "")
+		w.MustGrant(admin.SubjectUser, ann.ID, w.editor, "folder:F1", "")
+		for _, c := range []struct {
+			f    admin.UserFilter
+			want []string
+		}{
+			{admin.UserFilter{Group: devs.ID}, []string{"bob"}},
+			{admin.UserFilter{Role: w.editor.ID}, []string{"ann", "bob"}},
+			{admin.UserFilter{Role: w.reader.ID}, []string{"ann"}},
+			{admin.UserFilter{Project: "P1"}, []string{"ann", "bob"}},
+			{admin.UserFilter{Project: "P2"}, nil},
+			{admin.UserFilter{Project: "P1", Q: "bo"}, []string{"bob"}},
+		} {
+			if got := w.usernames(w.slug, c.f); !slices.Equal(got, c.want) {
+				t.Errorf("search %+v = %v, want %v", c.f, got, c.want)
+			}
+		}
+	})
+}

@@ -231,6 +231,9 @@ type UserQuery struct {
 	Statuses []Status // stored statuses to include
 	Expired  *bool    // only expired (true) or only not expired (false) accounts
 	Type     UserType
+	Group    string // only members of this group
+	Role     string // only users granted this role, directly or through a group
+	Project  string // only users granted on this project, directly or through a group
 	Sort     UserSort
 	After    *UserCursor // the last row of the previous page
 	Limit    int

@@ -52,6 +52,9 @@ type UserFilter struct {
 	Status             string // pending, active, deactivated, removed, expired; empty: all but removed (and deactivated unless IncludeDeactivated)
 	Type               string
 	IncludeDeactivated bool
+	Group              string // a group id: only its members
+	Role               string // a role id: only users granted it, directly or through a group
+	Project            string // a project key: only users granted on it, directly or through a group
 	Sort               string
 	Cursor             string
 	Limit              int
@@ -345,6 +348,12 @@ func (s *Service) userQuery(f UserFilter) (UserQuery, error) {
 		q.Statuses, q.Expired = []Status{StatusPending, StatusActive}, &yes
 	default:
 		return q, Invalid("status", "invalid_status", "status is pending, active, deactivated, removed or expired.")
+	}
+	q.Group, q.Role, q.Project = f.Group, f.Role, f.Project
+	for _, v := range []struct{ field, v string }{{"group", f.Group}, {"role", f.Role}, {"project", f.Project}} {
+		if len(v.v) > 200 {
+			return q, Invalid(v.field, "too_long", "%s is at most 200 characters.", v.field)
+		}
 	}
 	if f.Cursor != "" {
 		var c userCursor

@@ -51,10 +51,10 @@ type userListInput struct {
 	Status             string `query:"status" doc:"pending, active, deactivated, removed or expired"`
 	Type               string `query:"type" doc:"admin, standard or read_only"`
 	IncludeDeactivated bool   `query:"include_deactivated" doc:"Also list deactivated users"`
-	Group              string `query:"group"`
-	Role               string `query:"role"`
+	Group              string `query:"group" doc:"Only members of this group (id)"`
+	Role               string `query:"role" doc:"Only users granted this role (id), themselves or through a group"`
 	Licence            string `query:"licence"`
-	Project            string `query:"project"`
+	Project            string `query:"project" doc:"Only users granted on this project (key), themselves or through a group"`
 	Sort               string `query:"sort" doc:"username (default), -username, email, name, created_at, -created_at"`
 	Cursor             string `query:"cursor"`
 	Limit              int    `query:"limit" doc:"Page size, 1 to 500 (default 50)"`
@@ -84,13 +84,12 @@ func (a *API) registerUsers(api huma.API) {
 
 	huma.Register(api, op("list-users", http.MethodGet, base, "Find users, one keyset page at a time", tag),
 		func(ctx context.Context, in *userListInput) (*body[Page[User]], error) {
-			for _, f := range []struct{ name, v string }{{"group", in.Group}, {"role", in.Role}, {"licence", in.Licence}, {"project", in.Project}} {
-				if f.v != "" {
-					return nil, a.fail(ctx, admin.Invalid(f.name, "unsupported_filter", "Filtering by %s is not available yet.", f.name))
-				}
+			if in.Licence != "" {
+				return nil, a.fail(ctx, admin.Invalid("licence", "unsupported_filter", "Filtering by licence is not available yet."))
 			}
 			p, err := a.svc.SearchUsers(ctx, in.Slug, admin.UserFilter{Q: in.Q, Status: in.Status, Type: in.Type,
-				IncludeDeactivated: in.IncludeDeactivated, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
+				IncludeDeactivated: in.IncludeDeactivated, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit,
+				Group: in.Group, Role: in.Role, Project: in.Project})
 			if err != nil {
 				return nil, a.fail(ctx, err)
 			}

@@ -272,6 +272,15 @@ func (t *tx) SearchUsers(ctx context.Context, tenantID string, q admin.UserQuery
 	if q.Type != "" {
 		add("u.type = "+param(len(args)+1), string(q.Type))
 	}
+	if q.Group != "" {
+		add("u.id IN (SELECT m.user_id FROM group_members m WHERE m.tenant_id = $1 AND m.group_id = "+param(len(args)+1)+")", q.Group)
+	}
+	if q.Role != "" {
+		add(grantedUsers("g.role_id = "+param(len(args)+1)), q.Role)
+	}
+	if q.Project != "" {
+		add(grantedUsers("g.resource_type = 'project' AND g.resource_key = "+param(len(args)+1)), q.Project)
+	}
 	pattern := searchPattern(q.Q)
 	staged := q.Q != "" && utf8.RuneCountInString(pattern) >= 3
 	if q.Q != "" && !staged {
@@ -447,4 +456,12 @@ func scanInt64(s scanner) (int64, error) {
 	var n int64
 	err := s.Scan(&n)
 	return n, err
+}
+
+// grantedUsers is the condition that a user has a grant matching cond,
+// themselves or through one of their groups (R-U7's role and project filters).
+func grantedUsers(cond string) string {
+	return `(u.id IN (SELECT g.subject_id FROM grants g WHERE g.tenant_id = $1 AND g.subject_type = 'user' AND ` + cond + `)
+		OR u.id IN (SELECT m.user_id FROM grants g JOIN group_members m ON m.tenant_id = g.tenant_id AND m.group_id = g.subject_id
+			WHERE g.tenant_id = $1 AND g.subject_type = 'group' AND ` + cond + `))`
 }
