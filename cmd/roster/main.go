@@ -132,6 +132,7 @@ type config struct {
 	smtpURL           string
 	mailFrom          string
 	permissions       string
+	demo              bool
 }
 
 func (m *Main) env(name, def string) string {
@@ -161,6 +162,7 @@ func (m *Main) flags(name string, args []string) (*config, error) {
 		}
 		fs.IntVar(&c.failuresPerMinute, "signin-failures-per-minute", perMinute, "failed sign-ins one client address may make in a minute before it gets 429 (ROSTER_SIGNIN_FAILURES_PER_MINUTE)")
 		fs.StringVar(&c.permissions, "permissions", m.env("ROSTER_PERMISSIONS", ""), "the host product's permission catalogue, a JSON file (ROSTER_PERMISSIONS)")
+		fs.BoolVar(&c.demo, "demo", false, "seed a demo tenant (with the example tracker catalogue unless -permissions names one)")
 	}
 	fs.StringVar(&c.logLevel, "log-level", m.env("ROSTER_LOG_LEVEL", "info"), "debug, info, warn or error (ROSTER_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", m.env("ROSTER_LOG_FORMAT", "json"), "json or text (ROSTER_LOG_FORMAT)")
@@ -273,6 +275,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.demo && catalogue == nil {
+		catalogue = admin.TrackerCatalogue()
+	}
 	if c.publicURL == "" {
 		c.publicURL = "http://" + c.addr
 	}
@@ -296,6 +301,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	generated, err := svc.Bootstrap(ctx, c.adminPassword)
 	if err != nil {
 		return fmt.Errorf("creating the platform administrator: %w", err)
+	}
+	if c.demo {
+		made, err := svc.SeedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("seeding the demo tenant: %w", err)
+		}
+		if made {
+			fmt.Fprintf(m.Stdout, "\nSeeded the demo tenant %q: users alice (admin), bob, carol, dave, erin and frank (read-only),\neach with the first password %q, to be changed at first sign-in.\n\n", admin.DemoSlug, admin.DemoPassword)
+		}
 	}
 	// The first start hashes the staff password (argon2id, 19 MiB); give
 	// that memory back now rather than idling on it.

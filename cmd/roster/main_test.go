@@ -355,3 +355,28 @@ func TestBackupCopiesALiveSQLiteDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestServeDemoSeedsATenant covers `roster serve --demo`: the tracker
+// catalogue's roles and a demo tenant, seeded once.
+func TestServeDemoSeedsATenant(t *testing.T) {
+	db := databases(t)["sqlite"](t)
+	srv := mustServe(t, map[string]string{"ROSTER_ADMIN_PASSWORD": adminPassword}, "--addr", "127.0.0.1:0", "--db", db, "--demo")
+	if out := srv.stdout.String(); !strings.Contains(out, `Seeded the demo tenant "demo"`) {
+		t.Fatalf("serve --demo printed:\n%s", out)
+	}
+	_, _, cookie := srv.signIn(t, adminPassword)
+	if cookie == nil {
+		t.Fatal("no session")
+	}
+	code, body := srv.get(t, "/api/v1/tenants/demo/roles", "Cookie", cookie.Name+"="+cookie.Value)
+	if code != http.StatusOK || !strings.Contains(body, `"name":"Project Administrator"`) || !strings.Contains(body, `"name":"Project Assignment"`) {
+		t.Fatalf("GET demo roles = %d %s", code, body)
+	}
+	code, body = srv.get(t, "/api/v1/tenants/demo/resources?type=folder", "Cookie", cookie.Name+"="+cookie.Value)
+	if code != http.StatusOK || !strings.Contains(body, `"ref":"folder:APOLLO-SPECS-DRAFTS"`) {
+		t.Fatalf("GET demo folders = %d %s", code, body)
+	}
+	if err := srv.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
