@@ -507,3 +507,71 @@ func TestPendingTOTPShowsTheStartedEnrolmentAgain(t *testing.T) {
 	_, err = f.svc.PendingTOTP(ivy.ctx)
 	wantErr(t, err, admin.KindNotFound, "not_found")
 }
+
+// TestEveryFailedSignInCostsOneHash: whatever the reason a sign-in fails —
+// unknown tenant or user, wrong password, locked, deactivated, expired, no
+// password, single sign-on, wrong code — it runs exactly one argon2id
+// verification, as a success does, so that time does not tell the reasons
+// apart; a throttled address runs none.
+func TestEveryFailedSignInCostsOneHash(t *testing.T) {
+	t.Parallel()
+	db := sqltest.Open(t, "sqlite")
+	f := MustFixture(t, db, admin.TenantSettingsPatch{LockoutThreshold: ptr(2)})
+	h := cheapHasher()
+	svc := admin.New(admin.Config{Store: db, Clock: f.clock, Hasher: h, SignInFailuresPerMinute: 1000})
+	f.MustMember(f.slug, "ok", admin.TypeStandard)
+	locked := f.MustMember(f.slug, "locked", admin.TypeStandard)
+	for range 2 {
+		svc.SignIn(f.anon, admin.Credentials{Tenant: f.slug, Username: "locked", Password: "not-the-passphrase"})
+	}
+	if !f.MustGetUser(f.slug, locked.ID).Locked {
+		t.Fatal("setup: not locked")
+	}
+	gone := f.MustMember(f.slug, "gone", admin.TypeStandard)
+	_, err := f.svc.DeactivateUser(f.staff, f.slug, gone.ID)
+	wantOK(t, "deactivate", err)
+	f.MustCreateUser(f.staff, f.slug, admin.NewUser{Username: "nopass"})
+	f.MustCreateUser(f.staff, f.slug, admin.NewUser{Username: "sso", Auth: admin.AuthSSO})
+	two := f.MustMember(f.slug, "two", admin.TypeStandard)
+	e, err := svc.StartTOTP(two.ctx) // this service's key seals it
+	wantOK(t, "StartTOTP", err)
+	_, err = svc.ConfirmTOTP(two.ctx, totpCode(t, e.Secret, f.clock.Now()))
+	wantOK(t, "ConfirmTOTP", err)
+
+	for _, c := range []struct {
+		name  string
+		creds admin.Credentials
+		code  string
+	}{
+		{"success", admin.Credentials{Tenant: f.slug, Username: "ok", Password: userPassword}, ""},
+		{"unknown tenant", admin.Credentials{Tenant: "nope", Username: "ok", Password: userPassword}, "invalid_credentials"},
+		{"unknown user", admin.Credentials{Tenant: f.slug, Username: "nobody", Password: userPassword}, "invalid_credentials"},
+		{"empty username", admin.Credentials{Tenant: f.slug, Password: userPassword}, "invalid_credentials"},
+		{"wrong password", admin.Credentials{Tenant: f.slug, Username: "ok", Password: "not-the-passphrase"}, "invalid_credentials"},
+		{"locked", admin.Credentials{Tenant: f.slug, Username: "locked", Password: userPassword}, "invalid_credentials"},
+		{"deactivated", admin.Credentials{Tenant: f.slug, Username: "gone", Password: userPassword}, "invalid_credentials"},
+		{"no password", admin.Credentials{Tenant: f.slug, Username: "nopass", Password: userPassword}, "invalid_credentials"},
+		{"single sign-on", admin.Credentials{Tenant: f.slug, Username: "sso", Password: userPassword}, "invalid_credentials"},
+		{"wrong code", admin.Credentials{Tenant: f.slug, Username: "two", Password: userPassword, TOTP: "000000"}, "invalid_credentials"},
+		{"code missing", admin.Credentials{Tenant: f.slug, Username: "two", Password: userPassword}, "mfa_required"},
+	} {
+		before := h.Verifications()
+		_, err := svc.SignIn(f.anon, c.creds)
+		if admin.CodeOf(err) != c.code {
+			t.Errorf("%s: %v, want %q", c.name, err, c.code)
+		}
+		if n := h.Verifications() - before; n != 1 {
+			t.Errorf("%s: %d verifications, want exactly 1", c.name, n)
+		}
+	}
+
+	throttled := admin.New(admin.Config{Store: db, Clock: f.clock, Hasher: h, SignInFailuresPerMinute: 1})
+	from := admin.WithRequestInfo(context.Background(), admin.RequestInfo{IP: "192.0.2.7"})
+	throttled.SignIn(from, admin.Credentials{Tenant: f.slug, Username: "nobody", Password: "x"})
+	before := h.Verifications()
+	_, err = throttled.SignIn(from, admin.Credentials{Tenant: f.slug, Username: "ok", Password: userPassword})
+	wantErr(t, err, admin.KindRateLimited, "too_many_sign_in_failures")
+	if n := h.Verifications() - before; n != 0 {
+		t.Errorf("a throttled attempt ran %d verifications, want none", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -33,11 +34,17 @@ var ErrBusy = errors.New("password: too many hashes in progress")
 
 // Hasher hashes and verifies passwords, at most Slots at once.
 type Hasher struct {
-	params Params
-	slots  chan struct{}
-	queue  chan struct{}
-	dummy  string
+	params   Params
+	slots    chan struct{}
+	queue    chan struct{}
+	dummy    string
+	verifies atomic.Int64
 }
+
+// Verifications reports how many verifications (real or against the dummy
+// hash) have run: every failed sign-in runs exactly one, so that the
+// reasons cannot be told apart by time.
+func (h *Hasher) Verifications() int64 { return h.verifies.Load() }
 
 // NewHasher returns a Hasher that runs at most GOMAXPROCS hashes at once and
 // lets up to 4×GOMAXPROCS more wait; beyond that Hash and Verify fail fast
@@ -105,6 +112,7 @@ func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, rehash boo
 		return false, false, err
 	}
 	defer h.release()
+	h.verifies.Add(1)
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	match := subtle.ConstantTimeCompare(got, key) == 1 && real
 	return match, match && (p.Memory != h.params.Memory || p.Time != h.params.Time || p.Threads != h.params.Threads), nil
