@@ -319,3 +319,42 @@ func TestSearchUsersByGroupRoleAndProject(t *testing.T) {
 		}
 	})
 }
+
+func TestAnotherTenantsRolesResourcesAndGrantsAreNotFound(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		w := MustWorld(t, db)
+		w.MustCreateTenant("globex", admin.TenantSettingsPatch{})
+		theirRole, err := w.svc.CreateRole(w.staff, "globex", admin.NewRole{Name: "Theirs", Permissions: []string{"defects.read"}})
+		wantOK(t, "CreateRole globex", err)
+		_, err = w.svc.CreateResource(w.staff, "globex", admin.NewResource{Type: "project", Key: "G1"})
+		wantOK(t, "CreateResource globex", err)
+		victim := w.MustCreateUser(w.staff, "globex", admin.NewUser{Username: "victim"})
+		theirGrant, err := w.svc.CreateGrant(w.staff, "globex", admin.NewGrant{SubjectType: admin.SubjectUser, SubjectID: victim.ID, Role: theirRole.ID, Resource: "project:G1"})
+		wantOK(t, "CreateGrant globex", err)
+		ada := w.MustMember(w.slug, "ada", admin.TypeAdmin)
+		events := len(w.audit("globex"))
+
+		_, err = w.svc.GetRole(ada.ctx, w.slug, theirRole.ID)
+		wantErr(t, err, admin.KindNotFound, "not_found")
+		_, err = w.svc.GetResource(ada.ctx, w.slug, "project", "G1")
+		wantErr(t, err, admin.KindNotFound, "not_found")
+		wantErr(t, w.svc.DeleteGrant(ada.ctx, w.slug, theirGrant.ID), admin.KindNotFound, "not_found")
+		wantErr(t, w.svc.DeleteGrant(ada.ctx, "globex", theirGrant.ID), admin.KindNotFound, "not_found")
+		_, err = w.svc.Check(ada.ctx, "globex", []admin.CheckRequest{{UserID: victim.ID, Permission: "defects.read", Resource: "project:G1"}})
+		wantErr(t, err, admin.KindNotFound, "not_found")
+		// Their role cannot be granted here, nor their user, nor on their tenant root.
+		_, err = w.svc.CreateGrant(w.staff, w.slug, admin.NewGrant{SubjectType: admin.SubjectUser, SubjectID: ada.ID, Role: theirRole.ID, Resource: "project:P1"})
+		wantFieldErr(t, err, admin.KindInvalid, "unknown_role", "role")
+		_, err = w.svc.CreateGrant(w.staff, w.slug, admin.NewGrant{SubjectType: admin.SubjectUser, SubjectID: victim.ID, Role: w.reader.ID, Resource: "project:P1"})
+		wantFieldErr(t, err, admin.KindInvalid, "unknown_subject", "subject.id")
+		_, err = w.svc.CreateGrant(w.staff, w.slug, admin.NewGrant{SubjectType: admin.SubjectUser, SubjectID: ada.ID, Role: w.reader.ID, Resource: "tenant:globex"})
+		wantErr(t, err, admin.KindNotFound, "not_found")
+		// Checks in one's own tenant know nothing of theirs.
+		got := w.check(victim.ID, "defects.read", "project:G1")
+		if got.Allowed || got.Denial != "unknown_user" {
+			t.Fatalf("a check in acme about globex's user: %+v", got)
+		}
+		w.wantNoNewAudit("globex", events)
+	})
+}
