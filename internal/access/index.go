@@ -13,6 +13,7 @@ import (
 type Index struct {
 	mu      sync.RWMutex
 	version int64
+	root    string
 
 	permIdx   map[string]int32
 	permNames []string
@@ -73,6 +74,7 @@ type grant struct {
 // ("tenant:<slug>").
 func New(rootRef string) *Index {
 	ix := &Index{
+		root:    rootRef,
 		permIdx: map[string]int32{}, userIdx: map[string]int32{}, groupIdx: map[string]int32{},
 		roleIdx: map[string]int32{}, nodeIdx: map[string]int32{}, grantIdx: map[string]int32{},
 	}
@@ -82,7 +84,7 @@ func New(rootRef string) *Index {
 }
 
 // Root is the reference of the tenant resource.
-func (ix *Index) Root() string { return ix.nodes[0].ref }
+func (ix *Index) Root() string { return ix.root }
 
 // Version is the change counter the index has applied up to.
 func (ix *Index) Version() int64 {
