@@ -117,6 +117,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerAccount(mux)
 	c.registerMFA(mux)
 	c.registerTokens(mux)
+	c.registerLinks(mux)
+	c.registerInvitations(mux)
 }
 
 // restrictionPages are the pages that lead a restricted session out of its

@@ -28,6 +28,7 @@ const staffPassword = "staff password for the console tests"
 type env struct {
 	url     string
 	svc     *admin.Service
+	db      *sqlstore.DB
 	staffID string
 
 	browserOnce sync.Once
@@ -79,7 +80,7 @@ func mustEnv(tb testing.TB) *env {
 		}
 		srv := httptest.NewServer(server.New(server.Config{Service: svc, DB: db, Logger: slog.New(slog.DiscardHandler)}).Handler())
 		cleanups = append(cleanups, srv.Close)
-		e := &env{url: srv.URL, svc: svc}
+		e := &env{url: srv.URL, svc: svc, db: db}
 		res, err := svc.SignIn(ctx, admin.Credentials{Username: "admin", Password: staffPassword})
 		if err != nil {
 			tb.Fatalf("staff sign-in: %v", err)

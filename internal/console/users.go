@@ -290,6 +290,12 @@ var userActions = map[string]func(c *Console, r *http.Request, slug, id string) 
 		_, err := c.svc.RestoreUser(r.Context(), slug, id)
 		return "user_restored", err
 	},
+	"resend-activation": func(c *Console, r *http.Request, slug, id string) (string, error) {
+		return "activation_sent", c.svc.ResendActivation(r.Context(), slug, id)
+	},
+	"reset-password": func(c *Console, r *http.Request, slug, id string) (string, error) {
+		return "reset_sent", c.svc.SendPasswordReset(r.Context(), slug, id)
+	},
 	"remove": func(c *Console, r *http.Request, slug, id string) (string, error) {
 		deleted, err := c.svc.DeleteUser(r.Context(), slug, id)
 		if deleted {
