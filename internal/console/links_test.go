@@ -110,36 +110,36 @@ func TestConsoleForgotPasswordSaysTheSameAndTheLinkWorksOnce(t *testing.T) {
 func TestConsoleUserMenuSendsActivationAndResetLinks(t *testing.T) {
 	e := mustEnv(t)
 	pm := e.postman(t)
-	e.mustTenant(t, "menus")
-	e.mustAdmin(t, "menus", "mona", "passphrase of the admin", "")
-	pending, err := e.svc.CreateUser(e.staff(), "menus", admin.NewUser{Username: "pete", Email: "pete@menus.test"})
+	e.mustTenant(t, "linkmenus")
+	e.mustAdmin(t, "linkmenus", "mona", "passphrase of the admin", "")
+	pending, err := e.svc.CreateUser(e.staff(), "linkmenus", admin.NewUser{Username: "pete", Email: "pete@linkmenus.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := e.client(t)
-	b.signIn("menus", "mona", "passphrase of the admin")
-	users := b.get("/t/menus/users")
+	b.signIn("linkmenus", "mona", "passphrase of the admin")
+	users := b.get("/t/linkmenus/users")
 	if !strings.Contains(users.body, "/users/"+pending.ID+"/resend-activation") || !strings.Contains(users.body, "/users/"+pending.ID+"/reset-password") {
 		t.Fatalf("the menu of a pending user offers no activation or reset link")
 	}
-	a := b.post("/t/menus/users/"+pending.ID+"/resend-activation", url.Values{"csrf": {b.csrf("/t/menus/users")}})
+	a := b.post("/t/linkmenus/users/"+pending.ID+"/resend-activation", url.Values{"csrf": {b.csrf("/t/linkmenus/users")}})
 	if a.status != http.StatusSeeOther || !strings.Contains(a.header.Get("Location"), "done=activation_sent") {
 		t.Fatalf("resend activation: %d %q", a.status, a.header.Get("Location"))
 	}
-	link := pathOf(t, pm.mailTo("pete@menus.test", "Activate").Link())
+	link := pathOf(t, pm.mailTo("pete@linkmenus.test", "Activate").Link())
 	anon := e.client(t)
 	a = anon.post("/activate", url.Values{"csrf": {anon.csrf(link)}, "token": {strings.TrimPrefix(link, "/activate?token=")},
 		"password": {"a passphrase chosen by the newcomer"}, "password_confirm": {"a passphrase chosen by the newcomer"}})
 	if a.status != http.StatusSeeOther || !strings.Contains(a.header.Get("Location"), "done=account_activated") {
 		t.Fatalf("activate: %d %q", a.status, a.header.Get("Location"))
 	}
-	e.client(t).signIn("menus", "pete", "a passphrase chosen by the newcomer")
+	e.client(t).signIn("linkmenus", "pete", "a passphrase chosen by the newcomer")
 
-	a = b.post("/t/menus/users/"+pending.ID+"/reset-password", url.Values{"csrf": {b.csrf("/t/menus/users")}})
+	a = b.post("/t/linkmenus/users/"+pending.ID+"/reset-password", url.Values{"csrf": {b.csrf("/t/linkmenus/users")}})
 	if a.status != http.StatusSeeOther || !strings.Contains(a.header.Get("Location"), "done=reset_sent") {
 		t.Fatalf("send reset link: %d %q", a.status, a.header.Get("Location"))
 	}
-	pm.mailTo("pete@menus.test", "Reset")
+	pm.mailTo("pete@linkmenus.test", "Reset")
 }
 
 func TestConsoleInvitationsPage(t *testing.T) {
