@@ -104,6 +104,10 @@ func TestBrowserTwoFactorEnrolmentAndSignIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#signin-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#signin-error")),
 	)...)
+	run(t, ctx, "the code page", password(chromedp.WaitVisible(chromedp.CSS("#totp")))...)
+	if eval[bool](t, ctx, `document.documentElement.outerHTML.includes("own orchard passphrase")`) {
+		t.Fatal("the code page carries the password in clear")
+	}
 	run(t, ctx, "a right code signs her in", password(
 		chromedp.WaitVisible(chromedp.CSS("#totp")),
 		chromedp.SendKeys(chromedp.CSS("#totp"), codeAt(t, secret, time.Now().Add(30*time.Second))),

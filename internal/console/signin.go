@@ -22,10 +22,11 @@ type signInPage struct {
 	Form *form
 	Next string
 	// SecondStep asks for the code of an enrolled user whose password was
-	// right; the password rides along in a hidden field of this one page
-	// (served no-store), so that it is not typed twice.
+	// right. The password is not typed twice and never written into the
+	// page: a hidden field carries it sealed with the server's key, bound
+	// to the tenant and login, for five minutes (admin.SealSignInStep).
 	SecondStep bool
-	Password   string
+	Step       string
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) error {
@@ -43,13 +44,21 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) error {
 // /api/v1/session and sets the same cookie.
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 	f := formFrom(r, "tenant", "username")
-	res, err := c.svc.SignIn(r.Context(), admin.Credentials{
+	creds := admin.Credentials{
 		Tenant: formValue(r, "tenant"), Username: formValue(r, "username"), Password: r.PostFormValue("password"),
 		TOTP: formValue(r, "totp"),
-	})
+	}
+	var err error
+	if step := r.PostFormValue("step"); step != "" {
+		creds.Password, err = c.svc.OpenSignInStep(creds, step)
+	}
+	var res *admin.SignInResult
+	if err == nil {
+		res, err = c.svc.SignIn(r.Context(), creds)
+	}
 	if admin.CodeOf(err) == "mfa_required" {
 		c.render(w, r, http.StatusUnauthorized, "signin", &signInPage{base: c.base(r), Form: f, Next: localBack(r.PostFormValue("next")),
-			SecondStep: true, Password: r.PostFormValue("password")})
+			SecondStep: true, Step: c.svc.SealSignInStep(creds)})
 		return nil
 	}
 	if err != nil {
