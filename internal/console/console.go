@@ -119,6 +119,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerTokens(mux)
 	c.registerLinks(mux)
 	c.registerInvitations(mux)
+	c.registerRoles(mux)
 }
 
 // restrictionPages are the pages that lead a restricted session out of its
