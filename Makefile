@@ -33,6 +33,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'CheckHTTP' -benchtime 3000x ./internal/server/
 	$(GO) test -run '^$$' -bench 'ChangeSeen' -benchtime 20x ./internal/admin/
 	$(GO) test -run '^$$' -bench 'IndexLoad' -benchtime 2x -timeout 60m ./internal/admin/
+	$(GO) test -run '^$$' -bench UsersPage -benchtime 200x ./internal/console/
 
 # Renders the console's main pages into docs/screenshots/ with headless Chromium.
 screenshots:
