@@ -173,6 +173,9 @@ func TestBrowserFindDeactivateThroughContextMenuAndShowDeactivated(t *testing.T)
 		chromedp.WaitVisible(chromedp.CSS(`#users tr[data-user="ben"] [data-action="deactivate"]`)),
 		chromedp.Click(chromedp.CSS(`#users tr[data-user="ben"] [data-action="deactivate"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
+		// The list after the change may still be arriving: wait for it.
+		chromedp.WaitVisible(chromedp.CSS(`#users tr[data-user="benedict"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#users tr[data-user="ben"]`)),
 	)
 	if got := textOf(t, ctx, ".flash"); got != "The user was deactivated." {
 		t.Errorf("flash = %q", got)
