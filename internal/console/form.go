@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"roster/internal/admin"
+	"roster/internal/rest"
 )
 
 // form is what a page shows in a form after a failed submission: the values
@@ -63,23 +64,13 @@ func (f *form) fail(b *base, err error, fields ...string) {
 	f.Problem = msg
 }
 
-// status is the HTTP status of a page that shows err.
+// statusOf is the HTTP status of a page that shows err: the API's, except
+// that a malformed form is, for a person, just an invalid one.
 func statusOf(err error) int {
-	switch admin.KindOf(err) {
-	case admin.KindInvalid, admin.KindMalformed:
-		return http.StatusUnprocessableEntity
-	case admin.KindConflict:
-		return http.StatusConflict
-	case admin.KindForbidden:
-		return http.StatusForbidden
-	case admin.KindNotFound:
-		return http.StatusNotFound
-	case admin.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case admin.KindRateLimited:
-		return http.StatusTooManyRequests
+	if k := admin.KindOf(err); k != admin.KindMalformed {
+		return rest.StatusOf(k)
 	}
-	return http.StatusInternalServerError
+	return http.StatusUnprocessableEntity
 }
 
 // field is one input as the field templates draw it.

@@ -130,9 +130,9 @@ func fieldOf(loc string) string {
 	return loc
 }
 
-// statusOf maps a domain error kind to its HTTP status: the one place where
-// this mapping lives.
-func statusOf(k admin.Kind) int {
+// StatusOf maps a domain error kind to its HTTP status: the one place where
+// this mapping lives (the console uses it too).
+func StatusOf(k admin.Kind) int {
 	switch k {
 	case admin.KindInvalid:
 		return http.StatusUnprocessableEntity
@@ -159,7 +159,7 @@ func ProblemOf(ctx context.Context, log *slog.Logger, err error) *Problem {
 		return p
 	}
 	e := admin.ErrorOf(err)
-	status := statusOf(e.Kind)
+	status := StatusOf(e.Kind)
 	p = &Problem{Status: status, Title: http.StatusText(status), Code: e.Code, Detail: e.Message, Field: e.Field,
 		RequestID: admin.RequestInfoFrom(ctx).RequestID}
 	if e.Kind == admin.KindInvalid && e.Field != "" {
