@@ -7,7 +7,7 @@ GO ?= go
 test: vet
 	@./scripts/ensure-postgres.sh
 	@./scripts/ensure-chromium.sh
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 45m ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -33,7 +33,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'CheckHTTP' -benchtime 3000x ./internal/server/
 	$(GO) test -run '^$$' -bench 'ChangeSeen' -benchtime 20x ./internal/admin/
 	$(GO) test -run '^$$' -bench 'IndexLoad' -benchtime 2x -timeout 60m ./internal/admin/
-	$(GO) test -run '^$$' -bench UsersPage -benchtime 200x ./internal/console/
+	$(GO) test -run '^$$' -bench 'UsersPage|PermissionPages' -benchtime 200x ./internal/console/
 
 # Renders the console's main pages into docs/screenshots/ with headless Chromium.
 screenshots:

@@ -10,6 +10,16 @@ import (
 
 // Index is one tenant's authorization state in memory. Check, Effective and
 // WhoHolds may run concurrently with each other and with Apply.
+//
+// The layout serves Check, which must answer in well under a microsecond
+// at a million users without allocating: a user is found by the 128 bits
+// of their UUID in an open-addressed table (users.go) that also gives the
+// place of their record in arena; the record holds their state, their
+// groups and their own grants (node, grant, role) side by side, so a check
+// touches the user in one or two cache lines. The walk from the resource
+// up to the root reads up, a compact array of parents and of the group
+// grants placed on each node (with the role inline); the grant itself is
+// read only to build the Reason of an allowed check.
 type Index struct {
 	mu      sync.RWMutex
 	version int64
@@ -19,8 +29,16 @@ type Index struct {
 	permNames []string
 	permKinds []Kind
 
-	userIdx map[string]int32
-	users   []user
+	userTab userTable          // the users, by key (users.go)
+	userIdx map[string]userKey // the keys of ids that are no UUID
+	userStr map[userKey]string // and back
+	chunks  [][]uint32         // the arena of the overflow records
+	fill    int                // words used of the last chunk
+	used    int                // words of the arena given to records
+	garbage int                // words of the arena no record uses
+	scratch []uint32
+	recBuf  []uint32
+	maps    *mappings // the arena and table, when mapped outside the heap
 
 	groupIdx map[string]int32
 	groupIDs []string
@@ -28,20 +46,17 @@ type Index struct {
 	roleIdx map[string]int32
 	roles   []role
 
-	nodeIdx map[string]int32
-	nodes   []node
+	nodeIdx  map[string]int32
+	nodes    []node
+	nodeRefs []string
+	// up is, by node, the parent + 1 and upGroups: what the walk from a
+	// resource to the root reads, 4 bytes a node, so that the whole tree's
+	// links stay in the nearest cache.
+	up []uint32
 
 	grantIdx map[string]int32
 	grants   []grant
 	free     []int32 // slots of removed grants
-}
-
-type user struct {
-	id     string
-	state  UserState
-	groups []int32 // sorted
-	direct []int32 // the user's own grants
-	live   bool
 }
 
 type role struct {
@@ -51,23 +66,30 @@ type role struct {
 }
 
 type node struct {
-	ref    string
-	parent int32 // -1 for the root
 	live   bool
-	users  []subjectGrant // sorted by subject, then grant
-	groups []subjectGrant
+	groups []groupGrant // sorted by group, then grant
 }
 
-type subjectGrant struct{ subject, grant int32 }
+// upGroups marks, in Index.up, a node with group grants on it.
+const upGroups = 1 << 31
+
+// parent is the parent of node n, -1 for the root.
+func (ix *Index) parent(n int32) int32 { return int32(ix.up[n]&^upGroups) - 1 }
+
+// groupGrant is a group's grant on a node.
+type groupGrant struct {
+	group, grant int32
+	role         uint32 // roleRO
+}
 
 type grant struct {
 	id       string
 	group    bool
-	subject  int32
+	subject  int32   // the group
+	user     userKey // or the user
 	role     int32
 	node     int32
 	readOnly bool
-	live     bool
 }
 
 // New returns an empty index whose root is the tenant resource rootRef
@@ -75,11 +97,15 @@ type grant struct {
 func New(rootRef string) *Index {
 	ix := &Index{
 		root:    rootRef,
-		permIdx: map[string]int32{}, userIdx: map[string]int32{}, groupIdx: map[string]int32{},
+		permIdx: map[string]int32{}, userIdx: map[string]userKey{}, userStr: map[userKey]string{}, groupIdx: map[string]int32{},
 		roleIdx: map[string]int32{}, nodeIdx: map[string]int32{}, grantIdx: map[string]int32{},
 	}
 	ix.nodeIdx[rootRef] = 0
-	ix.nodes = append(ix.nodes, node{ref: rootRef, parent: -1, live: true})
+	ix.nodes = append(ix.nodes, node{live: true})
+	ix.nodeRefs = append(ix.nodeRefs, rootRef)
+	ix.up = append(ix.up, 0)
+	ix.maps = &mappings{}
+	releaseWhenDropped(ix)
 	return ix
 }
 
@@ -108,50 +134,58 @@ func (ix *Index) CheckNow(userID, perm, resource string) Decision {
 }
 
 func (ix *Index) check(userID, perm, resource string, now int64) Decision {
-	ui, ok := ix.userIdx[userID]
-	if !ok || !ix.users[ui].live {
+	e := ix.findUser(userID)
+	if e == nil || e.meta&flagLive == 0 {
 		return Decision{Denial: UnknownUser}
 	}
-	u := &ix.users[ui]
-	if u.state.out(now) {
+	if e.meta&flagBarred != 0 {
 		return Decision{Denial: CannotSignIn}
+	}
+	var v userView
+	if e.over == 0 {
+		// The usual case: all there is to know is in the entry.
+		v = userView{meta: e.meta, state: UserState{Type: UserType(e.meta & flagType)}, g16: e.groups[:e.meta>>8]}
+	} else {
+		v = ix.view(e)
+		if v.state.out(now) {
+			return Decision{Denial: CannotSignIn}
+		}
 	}
 	p, ok := ix.permIdx[perm]
 	if !ok {
 		return Decision{Denial: UnknownPermission}
 	}
 	write := ix.permKinds[p] == KindWrite
-	if write && u.state.Type == ReadOnly {
+	if write && v.state.Type == ReadOnly {
 		return Decision{Denial: ReadOnlyUser}
 	}
 	n, ok := ix.node(resource)
 	if !ok {
 		return Decision{Denial: UnknownResource}
 	}
-	if u.state.Type == Admin && strings.HasPrefix(perm, RosterPrefix) {
+	if v.state.Type == Admin && strings.HasPrefix(perm, RosterPrefix) {
 		return Decision{Allowed: true, Reason: Reason{Rule: RuleAdminType}}
 	}
-	// A user's own grants are few: test them at each node rather than
-	// search the node's (the root's may be many).
-	few := len(u.direct) <= 8
-	for ; n >= 0; n = ix.nodes[n].parent {
-		nd := &ix.nodes[n]
-		if few {
-			for _, gi := range u.direct {
-				if ix.grants[gi].node == n && ix.gives(gi, p, write) {
-					return Decision{Allowed: true, Reason: ix.reason(gi, "")}
-				}
-			}
-		} else if len(nd.users) > 0 {
-			if g, gi := ix.matchUser(nd.users, ui, p, write); g >= 0 {
+	for n >= 0 {
+		if len(v.direct) > 0 {
+			if gi := ix.matchDirect(v.direct, n, p, write); gi >= 0 {
 				return Decision{Allowed: true, Reason: ix.reason(gi, "")}
 			}
 		}
-		if len(nd.groups) > 0 && len(u.groups) > 0 {
-			if gi, grp := ix.matchGroups(nd.groups, u.groups, p, write); gi >= 0 {
+		up := ix.up[n]
+		if up&upGroups != 0 {
+			gs := ix.nodes[n].groups
+			var gi, grp int32 = -1, -1
+			if v.g16 != nil {
+				gi, grp = matchGroups(ix, gs, v.g16, p, write)
+			} else if v.g32 != nil {
+				gi, grp = matchGroups(ix, gs, v.g32, p, write)
+			}
+			if gi >= 0 {
 				return Decision{Allowed: true, Reason: ix.reason(gi, ix.groupIDs[grp])}
 			}
 		}
+		n = int32(up&^upGroups) - 1
 	}
 	return Decision{Denial: NoGrant}
 }
@@ -172,26 +206,79 @@ func (ix *Index) node(resource string) (int32, bool) {
 func (ix *Index) reason(gi int32, groupID string) Reason {
 	g := &ix.grants[gi]
 	r := &ix.roles[g.role]
-	return Reason{Rule: RuleGrant, GrantID: g.id, RoleID: r.id, RoleName: r.name, Resource: ix.nodes[g.node].ref, GroupID: groupID}
+	return Reason{Rule: RuleGrant, GrantID: g.id, RoleID: r.id, RoleName: r.name, Resource: ix.nodeRefs[g.node], GroupID: groupID}
 }
 
-// gives reports whether grant gi gives permission p.
-func (ix *Index) gives(gi int32, p int32, write bool) bool {
-	g := &ix.grants[gi]
-	if write && g.readOnly {
+// gives reports whether a grant of role rr (roleRO) gives permission p.
+func (ix *Index) gives(rr uint32, p int32, write bool) bool {
+	if write && rr>>31 != 0 {
 		return false
 	}
-	perms := ix.roles[g.role].perms
+	perms := ix.roles[rr&^(1<<31)].perms
 	w := int(p >> 6)
 	return w < len(perms) && perms[w]&(1<<(uint(p)&63)) != 0
 }
 
-// search returns the first position in list whose subject is >= s.
-func search(list []subjectGrant, s int32) int {
+// matchDirect finds among a user's direct grants (node, grant, role
+// triples sorted by node) one on node n that gives p.
+func (ix *Index) matchDirect(direct []uint32, n, p int32, write bool) int32 {
+	i := 0
+	if len(direct) > 8*directWords {
+		lo, hi := 0, len(direct)/directWords
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if int32(direct[m*directWords]) < n {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		i = lo * directWords
+	}
+	for ; i+directWords <= len(direct); i += directWords {
+		dn := int32(direct[i])
+		if dn > n {
+			break
+		}
+		if dn == n && ix.gives(direct[i+2], p, write) {
+			return int32(direct[i+1])
+		}
+	}
+	return -1
+}
+
+// matchGroups finds a grant in list to one of groups (sorted) that gives
+// p, walking the shorter list and searching the longer.
+func matchGroups[G uint16 | uint32](ix *Index, list []groupGrant, groups []G, p int32, write bool) (int32, int32) {
+	if len(groups) == 0 {
+		return -1, -1
+	}
+	if len(list) <= len(groups) {
+		last := int32(groups[len(groups)-1])
+		for i := range list {
+			gg := &list[i]
+			if gg.group <= last && containsSorted(groups, G(gg.group)) && ix.gives(gg.role, p, write) {
+				return gg.grant, gg.group
+			}
+		}
+		return -1, -1
+	}
+	for _, gr := range groups {
+		for i := searchGroup(list, int32(gr)); i < len(list) && list[i].group == int32(gr); i++ {
+			if ix.gives(list[i].role, p, write) {
+				return list[i].grant, int32(gr)
+			}
+		}
+	}
+	return -1, -1
+}
+
+// searchGroup returns the first position in list whose group is >= g.
+func searchGroup(list []groupGrant, g int32) int {
 	lo, hi := 0, len(list)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if list[m].subject < s {
+		if list[m].group < g {
 			lo = m + 1
 		} else {
 			hi = m
@@ -200,36 +287,7 @@ func search(list []subjectGrant, s int32) int {
 	return lo
 }
 
-// matchUser finds a grant of subject ui in list that gives p.
-func (ix *Index) matchUser(list []subjectGrant, ui, p int32, write bool) (int, int32) {
-	for i := search(list, ui); i < len(list) && list[i].subject == ui; i++ {
-		if ix.gives(list[i].grant, p, write) {
-			return i, list[i].grant
-		}
-	}
-	return -1, -1
-}
-
-// matchGroups finds a grant in list to one of groups (sorted) that gives
-// p, walking the shorter list and searching the longer.
-func (ix *Index) matchGroups(list []subjectGrant, groups []int32, p int32, write bool) (int32, int32) {
-	if len(list) <= len(groups) {
-		for _, sg := range list {
-			if containsSorted(groups, sg.subject) && ix.gives(sg.grant, p, write) {
-				return sg.grant, sg.subject
-			}
-		}
-		return -1, -1
-	}
-	for _, gr := range groups {
-		if _, gi := ix.matchUser(list, gr, p, write); gi >= 0 {
-			return gi, gr
-		}
-	}
-	return -1, -1
-}
-
-func containsSorted(list []int32, v int32) bool {
+func containsSorted[T uint16 | uint32](list []T, v T) bool {
 	lo, hi := 0, len(list)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -252,11 +310,11 @@ func (ix *Index) Path(resource string) []string {
 		return nil
 	}
 	var out []string
-	if ix.nodes[n].ref != resource {
+	if ix.nodeRefs[n] != resource {
 		out = append(out, resource) // a collection with nothing in it yet
 	}
-	for ; n >= 0; n = ix.nodes[n].parent {
-		out = append(out, ix.nodes[n].ref)
+	for ; n >= 0; n = ix.parent(n) {
+		out = append(out, ix.nodeRefs[n])
 	}
 	slices.Reverse(out)
 	return out
@@ -268,17 +326,18 @@ func (ix *Index) Path(resource string) []string {
 func (ix *Index) Effective(userID, resource string, now int64) []Held {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	ui, ok := ix.userIdx[userID]
-	if !ok || !ix.users[ui].live {
+	e := ix.findUser(userID)
+	if e == nil || e.meta&flagLive == 0 {
 		return nil
 	}
-	u := &ix.users[ui]
+	v := ix.view(e)
+	st := v.state
 	n, ok := ix.node(resource)
-	if !ok || u.state.out(now) {
+	if !ok || st.out(now) {
 		return nil
 	}
 	held := map[int32]Reason{}
-	if u.state.Type == Admin {
+	if st.Type == Admin {
 		for p, name := range ix.permNames {
 			if strings.HasPrefix(name, RosterPrefix) {
 				held[int32(p)] = Reason{Rule: RuleAdminType}
@@ -295,7 +354,7 @@ func (ix *Index) Effective(userID, resource string, now int64) []Held {
 				bits &^= 1 << uint(b)
 				p := int32(w*64 + b)
 				write := ix.permKinds[p] == KindWrite
-				if write && (g.readOnly || u.state.Type == ReadOnly) {
+				if write && (g.readOnly || st.Type == ReadOnly) {
 					continue
 				}
 				if _, ok := held[p]; !ok {
@@ -304,14 +363,15 @@ func (ix *Index) Effective(userID, resource string, now int64) []Held {
 			}
 		}
 	}
-	for ; n >= 0; n = ix.nodes[n].parent {
-		nd := &ix.nodes[n]
-		for i := search(nd.users, ui); i < len(nd.users) && nd.users[i].subject == ui; i++ {
-			add(nd.users[i].grant, "")
+	for ; n >= 0; n = ix.parent(n) {
+		for i := 0; i < len(v.direct); i += directWords {
+			if int32(v.direct[i]) == n {
+				add(int32(v.direct[i+1]), "")
+			}
 		}
-		for _, sg := range nd.groups {
-			if containsSorted(u.groups, sg.subject) {
-				add(sg.grant, ix.groupIDs[sg.subject])
+		for _, gg := range ix.nodes[n].groups {
+			if v.hasGroup(gg.group) {
+				add(gg.grant, ix.groupIDs[gg.group])
 			}
 		}
 	}
@@ -334,42 +394,51 @@ func (ix *Index) WhoHolds(perm, resource string, now int64, limit int) []Holder 
 		return nil
 	}
 	write := ix.permKinds[p] == KindWrite
-	direct := map[int32]Reason{}
+	// depth: how far above the resource each of its ancestors is, so that
+	// the nearest grant gives the reason.
+	depth := map[int32]int{}
 	viaGroup := map[int32]Reason{}
-	for ; n >= 0; n = ix.nodes[n].parent {
-		nd := &ix.nodes[n]
-		for _, sg := range nd.users {
-			if _, ok := direct[sg.subject]; !ok && ix.gives(sg.grant, p, write) {
-				direct[sg.subject] = ix.reason(sg.grant, "")
-			}
-		}
-		for _, sg := range nd.groups {
-			if _, ok := viaGroup[sg.subject]; !ok && ix.gives(sg.grant, p, write) {
-				viaGroup[sg.subject] = ix.reason(sg.grant, ix.groupIDs[sg.subject])
+	for d := 0; n >= 0; n, d = ix.parent(n), d+1 {
+		depth[n] = d
+		for _, gg := range ix.nodes[n].groups {
+			if _, ok := viaGroup[gg.group]; !ok && ix.gives(gg.role, p, write) {
+				viaGroup[gg.group] = ix.reason(gg.grant, ix.groupIDs[gg.group])
 			}
 		}
 	}
 	admins := strings.HasPrefix(perm, RosterPrefix)
 	var out []Holder
-	for ui := range ix.users {
-		u := &ix.users[ui]
-		if !u.live || u.state.out(now) || (write && u.state.Type == ReadOnly) {
+	var buf []uint32
+	for i := range ix.userTab.entries {
+		e := &ix.userTab.entries[i]
+		if e.meta&flagLive == 0 {
 			continue
 		}
-		if admins && u.state.Type == Admin {
-			out = append(out, Holder{UserID: u.id, Reason: Reason{Rule: RuleAdminType}})
+		v := ix.view(e)
+		if v.state.out(now) || (write && v.state.Type == ReadOnly) {
 			continue
 		}
-		if r, ok := direct[int32(ui)]; ok {
-			out = append(out, Holder{UserID: u.id, Reason: r})
+		if admins && v.state.Type == Admin {
+			out = append(out, Holder{UserID: ix.userID(e), Reason: Reason{Rule: RuleAdminType}})
+			continue
+		}
+		best, bestD := int32(-1), 0
+		for i := 0; i < len(v.direct); i += directWords {
+			if d, ok := depth[int32(v.direct[i])]; ok && (best < 0 || d < bestD) && ix.gives(v.direct[i+2], p, write) {
+				best, bestD = int32(v.direct[i+1]), d
+			}
+		}
+		if best >= 0 {
+			out = append(out, Holder{UserID: ix.userID(e), Reason: ix.reason(best, "")})
 			continue
 		}
 		if len(viaGroup) == 0 {
 			continue
 		}
-		for _, g := range u.groups {
-			if r, ok := viaGroup[g]; ok {
-				out = append(out, Holder{UserID: u.id, Reason: r})
+		buf = v.groups(buf[:0])
+		for _, g := range buf {
+			if r, ok := viaGroup[int32(g)]; ok {
+				out = append(out, Holder{UserID: ix.userID(e), Reason: r})
 				break
 			}
 		}

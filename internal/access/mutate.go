@@ -15,6 +15,7 @@ func (ix *Index) Apply(fn func(m *Mutator)) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	fn(&Mutator{ix: ix})
+	ix.compact()
 }
 
 // SetVersion records the change counter the index now reflects.
@@ -36,41 +37,50 @@ func (m *Mutator) SetPermission(name string, kind Kind) int32 {
 // SetUser replaces what the index knows of a user: state and groups.
 func (m *Mutator) SetUser(id string, st UserState, groupIDs []string) {
 	ix := m.ix
-	ui := m.userSlot(id)
-	u := &ix.users[ui]
-	u.state, u.live = st, true
-	gs := u.groups[:0]
+	gs := ix.scratch[:0]
 	for _, g := range groupIDs {
-		gs = append(gs, m.groupSlot(g))
+		gs = append(gs, uint32(m.groupSlot(g)))
 	}
 	slices.Sort(gs)
-	u.groups = slices.Compact(gs)
+	gs = slices.Compact(gs)
+	ix.scratch = gs
+	e := m.user(id)
+	ix.writeUser(e, true, st, gs, ix.view(e).direct)
 }
 
 // SetGroups replaces a user's groups, keeping their state.
 func (m *Mutator) SetGroups(id string, groupIDs []string) {
-	u := &m.ix.users[m.userSlot(id)]
-	m.SetUser(id, u.state, groupIDs)
+	e := m.user(id)
+	m.SetUser(id, m.ix.view(e).state, groupIDs)
 }
 
 // RemoveUser forgets a user: every check for them denies. Their grants
 // stay until removed (the store deletes them with the user).
 func (m *Mutator) RemoveUser(id string) {
-	if ui, ok := m.ix.userIdx[id]; ok {
-		u := &m.ix.users[ui]
-		u.live, u.groups = false, nil
+	ix := m.ix
+	if e := ix.findUser(id); e != nil {
+		ix.writeUser(e, false, UserState{}, nil, ix.view(e).direct)
 	}
 }
 
-func (m *Mutator) userSlot(id string) int32 {
+// user returns the entry of a user, adding an empty one (not live) if
+// needed. The entry stays valid until the next user is added.
+func (m *Mutator) user(id string) *userEntry {
 	ix := m.ix
-	if ui, ok := ix.userIdx[id]; ok {
-		return ui
+	if hi, lo, ok := parseUUID(id); ok {
+		if e := ix.userTab.find(hi, lo, 0); e != nil {
+			return e
+		}
+		return ix.insertUser(hi, lo, 0)
 	}
-	ui := int32(len(ix.users))
-	ix.userIdx[id] = ui
-	ix.users = append(ix.users, user{id: id})
-	return ui
+	if k, ok := ix.userIdx[id]; ok {
+		return ix.entry(k)
+	}
+	ix.userTab.synth++
+	k := userKey{hi: 0, lo: ix.userTab.synth, synthetic: flagSynthetic}
+	ix.userIdx[id] = k
+	ix.userStr[k] = id
+	return ix.insertUser(k.hi, k.lo, k.synthetic)
 }
 
 func (m *Mutator) groupSlot(id string) int32 {
@@ -144,8 +154,10 @@ func (m *Mutator) nodeSlot(ref string, live bool) int32 {
 	}
 	n := int32(len(ix.nodes))
 	ix.nodeIdx[ref] = n
-	ix.nodes = append(ix.nodes, node{ref: ref, parent: -1, live: live})
-	ix.nodes[n].parent = m.defaultParent(ref)
+	ix.nodes = append(ix.nodes, node{live: live})
+	ix.up = append(ix.up, 0)
+	ix.nodeRefs = append(ix.nodeRefs, ref)
+	ix.setParent(n, m.defaultParent(ref))
 	return n
 }
 
@@ -160,7 +172,18 @@ func (m *Mutator) SetResource(ref, parentRef string) {
 	if parentRef != "" {
 		p = m.nodeSlot(parentRef, false)
 	}
-	m.ix.nodes[n].parent = p
+	m.ix.setParent(n, p)
+}
+
+func (ix *Index) setParent(n, p int32) { ix.up[n] = ix.up[n]&upGroups | uint32(p+1) }
+
+// groupsChanged keeps the mark of node n's group grants in up.
+func (ix *Index) groupsChanged(n int32) {
+	if len(ix.nodes[n].groups) > 0 {
+		ix.up[n] |= upGroups
+	} else {
+		ix.up[n] &^= upGroups
+	}
 }
 
 // RemoveResource forgets a resource: checks on it deny. The caller removes
@@ -177,17 +200,17 @@ func (m *Mutator) SetGrant(g Grant) {
 	m.RemoveGrant(g.ID)
 	ix := m.ix
 	var n int32
-	if g.Resource == ix.nodes[0].ref {
+	if g.Resource == ix.root {
 		n = 0
 	} else {
 		typ, _, _ := SplitRef(g.Resource)
 		n = m.nodeSlot(g.Resource, typ == "collection")
 	}
-	gr := grant{id: g.ID, group: g.SubjectGroup, role: m.roleSlot(g.RoleID), node: n, readOnly: g.ReadOnly, live: true}
+	gr := grant{id: g.ID, group: g.SubjectGroup, role: m.roleSlot(g.RoleID), node: n, readOnly: g.ReadOnly}
 	if g.SubjectGroup {
 		gr.subject = m.groupSlot(g.SubjectID)
 	} else {
-		gr.subject = m.userSlot(g.SubjectID)
+		gr.user = m.user(g.SubjectID).key()
 	}
 	var gi int32
 	if k := len(ix.free); k > 0 {
@@ -198,15 +221,38 @@ func (m *Mutator) SetGrant(g Grant) {
 		ix.grants = append(ix.grants, gr)
 	}
 	ix.grantIdx[g.ID] = gi
-	nd := &ix.nodes[n]
-	sg := subjectGrant{gr.subject, gi}
+	rr := roleRO(gr.role, gr.readOnly)
 	if gr.group {
-		nd.groups = insertSG(nd.groups, sg)
-	} else {
-		nd.users = insertSG(nd.users, sg)
-		u := &ix.users[gr.subject]
-		u.direct = append(u.direct, gi)
+		nd := &ix.nodes[n]
+		gg := groupGrant{group: gr.subject, grant: gi, role: rr}
+		if i, found := slices.BinarySearchFunc(nd.groups, gg, cmpGG); !found {
+			nd.groups = slices.Insert(nd.groups, i, gg)
+		}
+		ix.groupsChanged(n)
+		return
 	}
+	m.editDirect(gr.user, func(direct []uint32) []uint32 {
+		i := 0
+		for i < len(direct) && (int32(direct[i]) < n || int32(direct[i]) == n && int32(direct[i+1]) < gi) {
+			i += directWords
+		}
+		return slices.Insert(direct, i, uint32(n), uint32(gi), rr)
+	})
+}
+
+// editDirect replaces a user's direct grants by what edit makes of a
+// copy of them.
+func (m *Mutator) editDirect(k userKey, edit func([]uint32) []uint32) {
+	ix := m.ix
+	e := ix.entry(k)
+	v := ix.view(e)
+	buf := v.groups(ix.scratch[:0])
+	ng := len(buf)
+	buf = append(buf, v.direct...)
+	groups := buf[:ng:ng]
+	direct := edit(buf[ng:])
+	ix.scratch = buf
+	ix.writeUser(e, v.meta&flagLive != 0, v.state, groups, direct)
 }
 
 // RemoveGrant removes a grant, if the index has it.
@@ -218,58 +264,54 @@ func (m *Mutator) RemoveGrant(id string) {
 	}
 	delete(ix.grantIdx, id)
 	g := ix.grants[gi]
-	nd := &ix.nodes[g.node]
-	sg := subjectGrant{g.subject, gi}
 	if g.group {
-		nd.groups = deleteSG(nd.groups, sg)
-	} else {
-		nd.users = deleteSG(nd.users, sg)
-		u := &ix.users[g.subject]
-		if k := slices.Index(u.direct, gi); k >= 0 {
-			u.direct = slices.Delete(u.direct, k, k+1)
+		nd := &ix.nodes[g.node]
+		gg := groupGrant{group: g.subject, grant: gi}
+		if i, found := slices.BinarySearchFunc(nd.groups, gg, cmpGG); found {
+			nd.groups = slices.Delete(nd.groups, i, i+1)
 		}
+		ix.groupsChanged(g.node)
+	} else {
+		m.editDirect(g.user, func(direct []uint32) []uint32 {
+			for i := 0; i < len(direct); i += directWords {
+				if int32(direct[i+1]) == gi {
+					return slices.Delete(direct, i, i+directWords)
+				}
+			}
+			return direct
+		})
 	}
 	ix.grants[gi] = grant{}
 	ix.free = append(ix.free, gi)
 }
 
-func cmpSG(a, b subjectGrant) int {
-	if a.subject != b.subject {
-		return int(a.subject) - int(b.subject)
+func cmpGG(a, b groupGrant) int {
+	if a.group != b.group {
+		return int(a.group) - int(b.group)
 	}
 	return int(a.grant) - int(b.grant)
-}
-
-func insertSG(list []subjectGrant, sg subjectGrant) []subjectGrant {
-	i, found := slices.BinarySearchFunc(list, sg, cmpSG)
-	if found {
-		return list
-	}
-	return slices.Insert(list, i, sg)
-}
-
-func deleteSG(list []subjectGrant, sg subjectGrant) []subjectGrant {
-	i, found := slices.BinarySearchFunc(list, sg, cmpSG)
-	if !found {
-		return list
-	}
-	return slices.Delete(list, i, i+1)
 }
 
 // Stats describes the size of an index.
 type Stats struct {
 	Users, Groups, Roles, Resources, Grants, Permissions, Memberships int
+	// MappedBytes is the memory of the user table and the arena when they
+	// are mapped apart from the Go heap (Linux), which the heap's figures
+	// do not count.
+	MappedBytes int64
 }
 
 // Stats counts what the index holds.
 func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	s := Stats{Groups: len(ix.groupIDs), Resources: len(ix.nodes), Grants: len(ix.grantIdx), Permissions: len(ix.permNames)}
-	for i := range ix.users {
-		if ix.users[i].live {
+	s := Stats{Groups: len(ix.groupIDs), Resources: len(ix.nodes), Grants: len(ix.grantIdx), Permissions: len(ix.permNames),
+		MappedBytes: ix.maps.bytes}
+	for i := range ix.userTab.entries {
+		if e := &ix.userTab.entries[i]; e.meta&flagLive != 0 {
+			v := ix.view(e)
 			s.Users++
-			s.Memberships += len(ix.users[i].groups)
+			s.Memberships += len(v.g16) + len(v.g32)
 		}
 	}
 	for i := range ix.roles {

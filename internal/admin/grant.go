@@ -49,12 +49,14 @@ type NewGrant struct {
 }
 
 // GrantFilter selects grants: of one subject (a user or group id), on one
-// resource, or both.
+// resource or on several of one type (Resources, at most MaxGrantResources;
+// not with Resource), or both.
 type GrantFilter struct {
-	Subject  string
-	Resource string
-	Cursor   string
-	Limit    int
+	Subject   string
+	Resource  string
+	Resources []string
+	Cursor    string
+	Limit     int
 }
 
 // GrantQuery is a grant list as the store runs it, in id order.
@@ -63,6 +65,7 @@ type GrantQuery struct {
 	ResourceType string
 	ResourceKey  string
 	ByResource   bool
+	ResourceKeys []string // with ResourceType: on any of these (ByResource false)
 	After        string
 	Limit        int
 }
@@ -72,6 +75,17 @@ type GrantPage struct {
 	Items      []*Grant
 	NextCursor string
 }
+
+// GrantPatch changes a grant in place (R-P1): its role, its access, or
+// both; nil fields stay.
+type GrantPatch struct {
+	Role   *string // a role id
+	Access *Access
+}
+
+// MaxGrantResources is the most resources one grant list asks about at
+// once (a page of the project matrix).
+const MaxGrantResources = 200
 
 // TeamConflict is a user who would be on two teams of one project (R-P2).
 type TeamConflict struct {

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 )
 
@@ -31,55 +32,103 @@ func (s *Service) CreateGrant(ctx context.Context, slug string, in NewGrant) (*G
 		if err != nil {
 			return err
 		}
-		res, err := s.existingRef(ctx, tx, t, "resource", in.Resource)
-		if err != nil {
-			return err
-		}
-		display := t.display(res)
-		if err := s.authorizeOn(ctx, t, PermGrantsWrite, display); err != nil {
-			return err
-		}
-		role, err := tx.RoleByID(ctx, t.ID, in.Role)
-		if errors.Is(err, ErrNoRows) {
-			return Invalid("role", "unknown_role", "There is no role %q in this tenant.", in.Role)
-		} else if err != nil {
-			return err
-		}
-		if err := s.checkSubject(ctx, tx, t, in.SubjectType, in.SubjectID); err != nil {
-			return err
-		}
-		involved, err := s.involved(ctx, tx, role.Permissions, in.Access)
-		if err != nil {
-			return err
-		}
-		if err := s.holdsAll(ctx, t, display, involved); err != nil {
-			return err
-		}
-		if err := tx.LockTenant(ctx, t.ID); err != nil {
-			return err
-		}
-		g = &Grant{ID: s.newID(), TenantID: t.ID, SubjectType: in.SubjectType, SubjectID: in.SubjectID, RoleID: role.ID,
-			ResourceType: res.typ, ResourceKey: res.key, Access: in.Access, CreatedAt: s.clock.Now(), Resource: display}
-		if err := tx.InsertGrant(ctx, g); err != nil {
-			if errors.Is(err, ErrUniqueViolation) {
-				return Conflict("grant_exists", "role", "The subject already has this role on %s.", display)
-			}
-			return err
-		}
-		if g.SubjectType == SubjectGroup && g.ResourceType == TypeProject {
-			if err := s.checkTeams(ctx, tx, t, g.SubjectID, nil); err != nil {
-				return err
-			}
-		}
-		if err := s.grantChanged(ctx, tx, t, g); err != nil {
-			return err
-		}
-		if err := s.notifyGrantChanged(ctx, tx, t, g); err != nil {
-			return err
-		}
-		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.created", grantTarget(g), grantDetails(g, role)))
+		g, err = s.grantTx(ctx, tx, t, in, grantFields{resource: "resource", role: "role", subject: "subject.id"}, true)
+		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// grantFields are the names by which a grant's errors point at its input:
+// the grants API's, or an item of a user's creation.
+type grantFields struct {
+	resource, role, subject string
+	// unknownInvalid reports an unknown resource as Invalid
+	// "unknown_resource" (a field of a larger request) rather than NotFound.
+	unknownInvalid bool
+}
+
+// at names field in a refusal of a grant that is part of a larger request
+// (so that the refusal points at the item); otherwise err is unchanged.
+func (f grantFields) at(err error, field string) error {
+	return withField(err, field, f.unknownInvalid)
+}
+
+// withField returns a copy of the domain error err naming field, when on
+// and err names none.
+func withField(err error, field string, on bool) error {
+	var e *Error
+	if !on || !errors.As(err, &e) || e.Field != "" {
+		return err
+	}
+	e2 := *e
+	e2.Field = field
+	return &e2
+}
+
+// grantTx writes one grant with its audit event inside tx, after every
+// check of CreateGrant; in.Access is valid. notify tells the subject by
+// mail (not a user created in the same transaction).
+func (s *Service) grantTx(ctx context.Context, tx Tx, t *Tenant, in NewGrant, fields grantFields, notify bool) (*Grant, error) {
+	res, err := s.existingRef(ctx, tx, t, fields.resource, in.Resource)
+	if err != nil {
+		if fields.unknownInvalid && KindOf(err) == KindNotFound {
+			return nil, Invalid(fields.resource, "unknown_resource", "There is no resource %q in this tenant.", in.Resource)
+		}
+		return nil, err
+	}
+	display := t.display(res)
+	if err := s.authorizeOn(ctx, t, PermGrantsWrite, display); err != nil {
+		return nil, fields.at(err, fields.resource)
+	}
+	role, err := tx.RoleByID(ctx, t.ID, in.Role)
+	if errors.Is(err, ErrNoRows) {
+		return nil, Invalid(fields.role, "unknown_role", "There is no role %q in this tenant.", in.Role)
+	} else if err != nil {
+		return nil, err
+	}
+	if err := s.checkSubject(ctx, tx, t, in.SubjectType, in.SubjectID); err != nil {
+		if e := ErrorOf(err); e != nil && e.Field == "subject.id" && fields.subject != "subject.id" {
+			e2 := *e
+			e2.Field = fields.subject
+			return nil, &e2
+		}
+		return nil, err
+	}
+	involved, err := s.involved(ctx, tx, role.Permissions, in.Access)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.holdsAll(ctx, t, display, involved); err != nil {
+		return nil, fields.at(err, fields.role)
+	}
+	if err := tx.LockTenant(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	g := &Grant{ID: s.newID(), TenantID: t.ID, SubjectType: in.SubjectType, SubjectID: in.SubjectID, RoleID: role.ID,
+		ResourceType: res.typ, ResourceKey: res.key, Access: in.Access, CreatedAt: s.clock.Now(), Resource: display}
+	if err := tx.InsertGrant(ctx, g); err != nil {
+		if errors.Is(err, ErrUniqueViolation) {
+			return nil, &Error{Kind: KindConflict, Code: "grant_exists", Field: fields.role, Message: fmt.Sprintf("The subject already has the role %s on %s.", role.Name, display)}
+		}
+		return nil, err
+	}
+	if g.SubjectType == SubjectGroup && g.ResourceType == TypeProject {
+		if err := s.checkTeams(ctx, tx, t, g.SubjectID, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.grantChanged(ctx, tx, t, g); err != nil {
+		return nil, err
+	}
+	if notify {
+		if err := s.notifyGrantChanged(ctx, tx, t, g); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.created", grantTarget(g), grantDetails(g, role))); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -94,13 +143,18 @@ func grantDetails(g *Grant, r *Role) map[string]any {
 	return d
 }
 
-// grantChanged logs the change for the index and ends the sessions of a
-// user whose own grants changed.
+// grantChanged logs the change for the index and ends the sessions of the
+// user whose grant it is, or of every member of the group whose grant it is:
+// what each of them holds has changed.
 func (s *Service) grantChanged(ctx context.Context, tx Tx, t *Tenant, g *Grant) error {
+	var err error
 	if g.SubjectType == SubjectUser {
-		if _, err := tx.DeleteUserSessions(ctx, t.ID, g.SubjectID, ""); err != nil {
-			return err
-		}
+		_, err = tx.DeleteUserSessions(ctx, t.ID, g.SubjectID, "")
+	} else {
+		_, err = tx.DeleteGroupSessions(ctx, t.ID, g.SubjectID)
+	}
+	if err != nil {
+		return err
 	}
 	return tx.AccessChanged(ctx, t.ID, "grant:"+g.ID)
 }
@@ -191,6 +245,58 @@ func (s *Service) DeleteGrant(ctx context.Context, slug, id string) error {
 		if err != nil {
 			return notFoundAs(err, "Grant")
 		}
+		return s.revokeTx(ctx, tx, t, g, true)
+	})
+}
+
+// revokeTx deletes g inside tx with its audit event, after the checks of
+// DeleteGrant; notify tells the subject by mail.
+func (s *Service) revokeTx(ctx context.Context, tx Tx, t *Tenant, g *Grant, notify bool) error {
+	g.Resource = t.display(ref{g.ResourceType, g.ResourceKey})
+	if err := s.authorizeOn(ctx, t, PermGrantsWrite, g.Resource); err != nil {
+		return err
+	}
+	if err := s.checkSubject(ctx, tx, t, g.SubjectType, g.SubjectID); err != nil && KindOf(err) == KindForbidden {
+		return err
+	}
+	if err := tx.DeleteGrant(ctx, t.ID, g.ID); err != nil {
+		return notFoundAs(err, "Grant")
+	}
+	if err := s.grantChanged(ctx, tx, t, g); err != nil {
+		return err
+	}
+	if notify {
+		if err := s.notifyGrantChanged(ctx, tx, t, g); err != nil {
+			return err
+		}
+	}
+	return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.deleted", grantTarget(g), grantDetails(g, nil)))
+}
+
+// UpdateGrant changes a grant's role or access in place (R-P1), keeping
+// its subject, resource and id. The same rules as CreateGrant: it needs
+// roster.grants.write on the resource and, for everyone but staff, holding
+// there every permission the changed grant gives (Forbidden "escalation");
+// nobody changes their own grant or one of a group they are in (Forbidden
+// "self_edit_forbidden"). Invalid "unknown_role", "invalid_access";
+// NotFound for an unknown grant; Conflict "grant_exists" when the subject
+// already has the new role there. A change that changes nothing writes
+// nothing. The change ends the sessions of the user, or of the group's
+// members, whose grant it is.
+func (s *Service) UpdateGrant(ctx context.Context, slug, id string, p GrantPatch) (*Grant, error) {
+	if p.Access != nil && *p.Access != AccessWrite && *p.Access != AccessReadOnly {
+		return nil, Invalid("access", "invalid_access", "access is write or read_only.")
+	}
+	var out *Grant
+	err := s.store.Update(ctx, func(tx Tx) error {
+		t, err := s.tenantFor(ctx, tx, slug, "")
+		if err != nil {
+			return err
+		}
+		g, err := tx.GrantByID(ctx, t.ID, id)
+		if err != nil {
+			return notFoundAs(err, "Grant")
+		}
 		g.Resource = t.display(ref{g.ResourceType, g.ResourceKey})
 		if err := s.authorizeOn(ctx, t, PermGrantsWrite, g.Resource); err != nil {
 			return err
@@ -198,7 +304,34 @@ func (s *Service) DeleteGrant(ctx context.Context, slug, id string) error {
 		if err := s.checkSubject(ctx, tx, t, g.SubjectType, g.SubjectID); err != nil && KindOf(err) == KindForbidden {
 			return err
 		}
-		if err := tx.DeleteGrant(ctx, t.ID, g.ID); err != nil {
+		before := grantDetails(g, nil)
+		if p.Role != nil {
+			g.RoleID = *p.Role
+		}
+		if p.Access != nil {
+			g.Access = *p.Access
+		}
+		role, err := tx.RoleByID(ctx, t.ID, g.RoleID)
+		if errors.Is(err, ErrNoRows) {
+			return Invalid("role", "unknown_role", "There is no role %q in this tenant.", g.RoleID)
+		} else if err != nil {
+			return err
+		}
+		out = g
+		if g.RoleID == before["role"] && string(g.Access) == before["access"] {
+			return nil
+		}
+		involved, err := s.involved(ctx, tx, role.Permissions, g.Access)
+		if err != nil {
+			return err
+		}
+		if err := s.holdsAll(ctx, t, g.Resource, involved); err != nil {
+			return err
+		}
+		if err := tx.UpdateGrant(ctx, g); err != nil {
+			if errors.Is(err, ErrUniqueViolation) {
+				return Conflict("grant_exists", "role", "The subject already has this role on %s.", g.Resource)
+			}
 			return notFoundAs(err, "Grant")
 		}
 		if err := s.grantChanged(ctx, tx, t, g); err != nil {
@@ -207,12 +340,18 @@ func (s *Service) DeleteGrant(ctx context.Context, slug, id string) error {
 		if err := s.notifyGrantChanged(ctx, tx, t, g); err != nil {
 			return err
 		}
-		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.deleted", grantTarget(g), grantDetails(g, nil)))
+		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "grant.updated", grantTarget(g), diff(before, grantDetails(g, role))))
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// ListGrants lists grants in creation order: of a subject (user or group
-// id), on a resource, or all. Requires roster.users.read.
+// ListGrants lists grants in id order: of a subject (user or group id), on
+// a resource or on several items of one type (Resources), or all. Requires
+// roster.users.read. Invalid "invalid_filter" for Resource with Resources
+// or Resources of mixed types, "too_many" beyond MaxGrantResources.
 func (s *Service) ListGrants(ctx context.Context, slug string, f GrantFilter) (*GrantPage, error) {
 	limit, err := pageLimit(f.Limit)
 	if err != nil {
@@ -232,12 +371,31 @@ func (s *Service) ListGrants(ctx context.Context, slug string, f GrantFilter) (*
 		if err != nil {
 			return err
 		}
-		if f.Resource != "" {
+		switch {
+		case f.Resource != "" && len(f.Resources) > 0:
+			return Invalid("resources", "invalid_filter", "Name one resource, or several, not both.")
+		case f.Resource != "":
 			r, err := parseRef(t, "resource", f.Resource)
 			if err != nil {
 				return err
 			}
 			q.ByResource, q.ResourceType, q.ResourceKey = true, r.typ, r.key
+		case len(f.Resources) > MaxGrantResources:
+			return Invalid("resources", "too_many", "At most %d resources at once.", MaxGrantResources)
+		case len(f.Resources) > 0:
+			for _, s := range f.Resources {
+				r, err := parseRef(t, "resources", s)
+				if err != nil {
+					return err
+				}
+				if r.typ == TypeTenant || r.typ == TypeCollection || (q.ResourceType != "" && r.typ != q.ResourceType) {
+					return Invalid("resources", "invalid_filter", "Several resources must be items of one type, e.g. project:P1 and project:P2.")
+				}
+				q.ResourceType = r.typ
+				if !slices.Contains(q.ResourceKeys, r.key) {
+					q.ResourceKeys = append(q.ResourceKeys, r.key)
+				}
+			}
 		}
 		items, err := tx.ListGrants(ctx, t.ID, q)
 		if err != nil {
@@ -275,4 +433,39 @@ func (s *Service) Misconfigurations(ctx context.Context, slug, typ, key string) 
 		out = []Misconfiguration{}
 	}
 	return out, err
+}
+
+// ProjectMisconfigurations is Misconfigurations for several projects at
+// once, in one transaction (a page of the project matrix): by project key,
+// every key present, an unknown project's list empty. Requires
+// roster.users.read; Invalid "too_many" beyond MaxGrantResources keys.
+func (s *Service) ProjectMisconfigurations(ctx context.Context, slug string, keys []string) (map[string][]Misconfiguration, error) {
+	if len(keys) > MaxGrantResources {
+		return nil, Invalid("projects", "too_many", "At most %d projects at once.", MaxGrantResources)
+	}
+	out := make(map[string][]Misconfiguration, len(keys))
+	err := s.store.View(ctx, func(tx Tx) error {
+		t, err := s.tenantFor(ctx, tx, slug, PermUsersRead)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if _, ok := out[k]; ok {
+				continue
+			}
+			ms, err := tx.Misconfigurations(ctx, t.ID, k)
+			if err != nil {
+				return err
+			}
+			if ms == nil {
+				ms = []Misconfiguration{}
+			}
+			out[k] = ms
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -209,32 +209,8 @@ func (s *Service) changeMembers(ctx context.Context, slug, groupID string, userI
 		if err := s.checkSubjects(ctx, tx, t, ids); err != nil {
 			return err
 		}
-		if err := tx.LockTenant(ctx, t.ID); err != nil {
-			return err
-		}
-		if err := s.mayChangeGroupAccess(ctx, tx, t, g); err != nil {
-			return err
-		}
-		action := "group.members_removed"
-		if add {
-			action = "group.members_added"
-			changed, err = tx.AddGroupMembers(ctx, t.ID, g.ID, ids, s.clock.Now())
-			if err != nil {
-				return err
-			}
-			if err := s.checkTeams(ctx, tx, t, g.ID, changed); err != nil {
-				return err
-			}
-		} else if changed, err = tx.RemoveGroupMembers(ctx, t.ID, g.ID, ids); err != nil {
-			return err
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		if err := s.accessOfUsersChanged(ctx, tx, t.ID, changed); err != nil {
-			return err
-		}
-		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, action, groupTarget(g), map[string]any{"user_ids": changed}))
+		changed, err = s.membersTx(ctx, tx, t, g, ids, add)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -243,6 +219,40 @@ func (s *Service) changeMembers(ctx context.Context, slug, groupID string, userI
 		changed = []string{}
 	}
 	return changed, nil
+}
+
+// membersTx adds (or removes) the users of ids, already checked, to g
+// inside tx with its audit event, refusing what the actor may not give
+// (R-R4) and a second team (R-P2), and returns those that changed.
+func (s *Service) membersTx(ctx context.Context, tx Tx, t *Tenant, g *Group, ids []string, add bool) ([]string, error) {
+	if err := tx.LockTenant(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	if err := s.mayChangeGroupAccess(ctx, tx, t, g); err != nil {
+		return nil, err
+	}
+	var changed []string
+	var err error
+	action := "group.members_removed"
+	if add {
+		action = "group.members_added"
+		changed, err = tx.AddGroupMembers(ctx, t.ID, g.ID, ids, s.clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		if err := s.checkTeams(ctx, tx, t, g.ID, changed); err != nil {
+			return nil, err
+		}
+	} else if changed, err = tx.RemoveGroupMembers(ctx, t.ID, g.ID, ids); err != nil {
+		return nil, err
+	}
+	if len(changed) == 0 {
+		return changed, nil
+	}
+	if err := s.accessOfUsersChanged(ctx, tx, t.ID, changed); err != nil {
+		return nil, err
+	}
+	return changed, tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, action, groupTarget(g), map[string]any{"user_ids": changed}))
 }
 
 // checkSubjects refuses ids that are not users of the tenant, removed

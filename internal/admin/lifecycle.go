@@ -12,7 +12,16 @@ import (
 // (Invalid "immutable"); nobody changes their own e-mail, type or status
 // (Forbidden "self_edit_forbidden"); the last active admin keeps their type
 // and status (Conflict "last_admin"). A change of type ends the user's sessions.
+// With p.Access the user's groups and grants change in the same
+// transaction, with the rules and errors of ChangeUserAccess.
 func (s *Service) UpdateUser(ctx context.Context, slug, id string, p UserPatch) (*User, error) {
+	var ac accessChange
+	if p.Access != nil {
+		var err error
+		if ac, err = normalizeAccessChange(*p.Access); err != nil {
+			return nil, err
+		}
+	}
 	var out *User
 	err := s.store.Update(ctx, func(tx Tx) error {
 		t, u, err := s.userFor(ctx, tx, slug, id, PermUsersWrite)
@@ -34,7 +43,7 @@ func (s *Service) UpdateUser(ctx context.Context, slug, id string, p UserPatch) 
 		changes := diff(before, userDetails(u))
 		if len(changes["after"].(map[string]any)) == 0 {
 			out = u
-			return nil
+			return s.changeAccessTx(ctx, tx, t, u, ac)
 		}
 		if before["type"] != string(u.Type) || before["status"] != string(u.Status) {
 			if _, err := tx.DeleteUserSessions(ctx, t.ID, u.ID, ""); err != nil {
@@ -50,7 +59,10 @@ func (s *Service) UpdateUser(ctx context.Context, slug, id string, p UserPatch) 
 			}
 		}
 		out = u
-		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.updated", userTarget(u), changes))
+		if err := tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.updated", userTarget(u), changes)); err != nil {
+			return err
+		}
+		return s.changeAccessTx(ctx, tx, t, u, ac)
 	})
 	if err != nil {
 		return nil, err

@@ -54,7 +54,8 @@ type ResourceQuery struct {
 	Type       string
 	ParentType string // with ParentKey: only the children of that node
 	ParentKey  string
-	Parent     bool // filter by parent (ParentType "" means: directly under the collection)
+	Parent     bool   // filter by parent (ParentType "" means: directly under the collection)
+	Q          string // lower-case substring of the key or the name
 	AfterType  string
 	AfterKey   string
 	Limit      int
@@ -64,6 +65,7 @@ type ResourceQuery struct {
 type ResourceFilter struct {
 	Type   string
 	Parent string // "type:key" or "collection:<type>"
+	Q      string // a part of the key or the name, any case
 	Cursor string
 	Limit  int
 }

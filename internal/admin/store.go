@@ -95,6 +95,9 @@ type Tx interface {
 	// DeleteUserSessions ends every session of a user but exceptID, and
 	// reports how many ended.
 	DeleteUserSessions(ctx context.Context, tenantID, userID, exceptID string) (int, error)
+	// DeleteGroupSessions ends every session of the members of a group,
+	// and reports how many ended.
+	DeleteGroupSessions(ctx context.Context, tenantID, groupID string) (int, error)
 	ListUserSessions(ctx context.Context, tenantID, userID string) ([]*Session, error)
 
 	// ScrubAuditSubject removes a purged user's personal data from the
@@ -207,6 +210,9 @@ type AccessTx interface {
 	InsertGrant(ctx context.Context, g *Grant) error
 	GrantByID(ctx context.Context, tenantID, id string) (*Grant, error)
 	ListGrants(ctx context.Context, tenantID string, q GrantQuery) ([]*Grant, error)
+	// UpdateGrant changes a grant's role and access; ErrNoRows when it is
+	// gone, ErrUniqueViolation when the subject has the new role there.
+	UpdateGrant(ctx context.Context, g *Grant) error
 	DeleteGrant(ctx context.Context, tenantID, id string) error
 	Misconfigurations(ctx context.Context, tenantID, projectKey string) ([]Misconfiguration, error)
 

@@ -16,7 +16,14 @@ func (s *Service) checkTeams(ctx context.Context, tx Tx, t *Tenant, groupID stri
 	}
 	if len(cs) > 0 {
 		c := cs[0]
-		return Conflict("team_conflict", "", "User %s would be on two teams of project %s (already on group %s).", c.UserID, c.ProjectKey, c.GroupID)
+		user, team := c.UserID, c.GroupID
+		if us, err := tx.UsersByIDs(ctx, t.ID, []string{c.UserID}); err == nil && len(us) == 1 {
+			user = us[0].Username
+		}
+		if g, err := tx.GroupByID(ctx, t.ID, c.GroupID); err == nil {
+			team = g.Name
+		}
+		return Conflict("team_conflict", "", "%s would be on two teams of project %s: they are on the team %s already, and a user may be on one team per project.", user, c.ProjectKey, team)
 	}
 	return nil
 }

@@ -24,6 +24,11 @@ type NewUser struct {
 	MFAEnforced           *bool // default: true
 	NotificationsDisabled bool
 	OtherRecipients       []string
+
+	// Access given with the user, in the same transaction (R-U1, R-P4).
+	Groups []string    // ids of groups the user joins
+	Roles  []string    // ids of roles granted on the tenant root: the user's default roles
+	Grants []UserGrant // roles on collections ("access all projects") or on items
 }
 
 // UserPatch changes a user; nil fields stay as they are. Username and Auth
@@ -44,6 +49,9 @@ type UserPatch struct {
 	NotificationsDisabled *bool
 	OtherRecipients       *[]string
 	MustChangePassword    *bool
+	// Access, when set, changes the user's groups and grants in the same
+	// transaction, as ChangeUserAccess does (the console's edit dialog).
+	Access *UserAccessChange
 }
 
 // UserFilter is the caller's view of a user search (R-U7).
@@ -66,12 +74,21 @@ type UserPage struct {
 	NextCursor string
 }
 
-// CreateUser creates a pending user in the tenant. Requires
-// roster.users.write. Invalid for bad fields, Conflict "username_taken",
-// "email_taken" or "seat_limit".
+// CreateUser creates a pending user in the tenant, with the groups, roles
+// and grants of in, in one transaction: any refusal leaves nothing behind.
+// Requires roster.users.write, and for the access what AddMembers and
+// CreateGrant require (Forbidden "forbidden", "escalation"). Invalid for
+// bad fields, "unknown_group" (groups), "unknown_role" (roles,
+// grants[i].role), "unknown_resource" (grants[i].resource); Conflict
+// "username_taken", "email_taken", "seat_limit", "team_conflict" (groups),
+// "grant_exists".
 func (s *Service) CreateUser(ctx context.Context, slug string, in NewUser) (*User, error) {
+	acc, err := normalizeNewAccess(in, "groups")
+	if err != nil {
+		return nil, err
+	}
 	var u *User
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		t, err := s.tenantFor(ctx, tx, slug, PermUsersWrite)
 		if err != nil {
 			return err
@@ -89,7 +106,10 @@ func (s *Service) CreateUser(ctx context.Context, slug string, in NewUser) (*Use
 				return err
 			}
 		}
-		return tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.created", userTarget(u), map[string]any{"after": userDetails(u)}))
+		if err := tx.InsertAuditEvent(ctx, s.audit(ctx, t.ID, "user.created", userTarget(u), map[string]any{"after": userDetails(u)})); err != nil {
+			return err
+		}
+		return s.giveNewUserAccess(ctx, tx, t, u, acc)
 	})
 	if err != nil {
 		return nil, err

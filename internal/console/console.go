@@ -74,7 +74,7 @@ func parsePages(fsys fs.FS, a *assets) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{"asset": a.url, "join": strings.Join}
+	funcs := template.FuncMap{"asset": a.url, "join": strings.Join, "nodeArgs": nodeArgs, "indent": indent}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
@@ -120,6 +120,9 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerLinks(mux)
 	c.registerInvitations(mux)
 	c.registerRoles(mux)
+	c.registerPermissions(mux)
+	c.registerProjects(mux)
+	c.registerFolders(mux)
 }
 
 // restrictionPages are the pages that lead a restricted session out of its

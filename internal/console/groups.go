@@ -36,6 +36,7 @@ func (p *groupsPanel) SelectURL(id string) string {
 		st[k] = v
 	}
 	st.Del("cursor")
+	st.Del("prev")
 	return usersURL(p.slug, st, "group", id)
 }
 

@@ -24,9 +24,10 @@ func TestScreenshots(t *testing.T) {
 	e := mustEnv(t)
 	seedDemo(t, e)
 	ctx := e.tab(t)
+	height := int64(820)
 	save := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		steps = append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1360, 820)}, steps...)
+		steps = append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1360, height)}, steps...)
 		run(t, ctx, name, steps...)
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
@@ -49,8 +50,21 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#user-create")), chromedp.WaitVisible(chromedp.CSS("#u-username")),
 		chromedp.SendKeys(chromedp.CSS("#u-username"), "zoe"), chromedp.SendKeys(chromedp.CSS("#u-email"), "zoe@"),
 		chromedp.Click(chromedp.CSS("#user-dialog-save")), chromedp.WaitVisible(chromedp.CSS("#err-u-email")))
+	carol := ""
+	if p, _ := e.svc.SearchUsers(e.staff(), "acme", admin.UserFilter{Q: "carol"}); len(p.Items) == 1 {
+		carol = p.Items[0].ID
+	}
+	height = 1500 // the whole dialog, access sections included
+	save("user-dialog-access", chromedp.Navigate(users+"&edit="+carol), chromedp.WaitVisible(chromedp.CSS("#access-projects")))
+	height = 820
+	save("user-permissions", chromedp.Navigate(e.url+"/t/acme/users/"+carol+"/permissions?resource=folder:F1"), chromedp.WaitVisible(chromedp.CSS("#permissions")))
+	save("roles", chromedp.Navigate(e.url+"/t/acme/roles"), chromedp.WaitVisible(chromedp.CSS("#roles")))
 	save("audit", chromedp.Navigate(e.url+"/t/acme/audit"), chromedp.WaitVisible(chromedp.CSS("#audit")))
 	save("account", chromedp.Navigate(e.url+"/account"), chromedp.WaitVisible(chromedp.CSS("#sessions")))
+	seedProjects(t, e)
+	save("project-permissions", chromedp.Navigate(e.url+"/t/acme/projects"), chromedp.WaitVisible(chromedp.CSS("#matrix")),
+		chromedp.Click(chromedp.CSS(`th[data-project="APO"] details.problems summary`)))
+	save("folder-permissions", chromedp.Navigate(e.url+"/t/acme/folders?node=folder:SPEC"), chromedp.WaitVisible(chromedp.CSS("#inherited-grants")))
 
 	ctx = e.tab(t)
 	e.signInBrowser(t, ctx, "acme", "hiro", "a long passphrase of his")
@@ -97,4 +111,65 @@ func seedDemo(t *testing.T, e *env) {
 	if _, err := e.svc.AddMembers(e.staff(), "acme", design.ID, []string{ids["carol"], ids["erin"], ids["grace"]}); err != nil {
 		t.Fatal(err)
 	}
+	// Access: projects and a folder, a role of the host's, Carol's roles
+	// and Design's team grant.
+	for _, p := range []struct {
+		name string
+		kind admin.PermKind
+	}{{"defects.read", admin.KindRead}, {"defects.edit", admin.KindWrite}, {"tests.run", admin.KindWrite}} {
+		if _, err := e.svc.RegisterPermission(e.staff(), p.name, p.kind, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tester, err := e.svc.CreateRole(e.staff(), "acme", admin.NewRole{Name: "Tester", Description: "Runs tests, reads and files defects", Permissions: []string{"defects.read", "defects.edit", "tests.run"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []admin.NewResource{{Type: "project", Key: "APOLLO", Name: "Apollo"}, {Type: "project", Key: "GEMINI", Name: "Gemini"}, {Type: "folder", Key: "F1", Name: "Release 1", Parent: "project:APOLLO"}} {
+		if _, err := e.svc.CreateResource(e.staff(), "acme", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range []admin.NewGrant{
+		{SubjectType: admin.SubjectUser, SubjectID: ids["carol"], Role: "auditor", Resource: "tenant:acme"},
+		{SubjectType: admin.SubjectUser, SubjectID: ids["carol"], Role: tester.ID, Resource: "collection:project", Access: admin.AccessReadOnly},
+		{SubjectType: admin.SubjectUser, SubjectID: ids["carol"], Role: tester.ID, Resource: "project:GEMINI"},
+		{SubjectType: admin.SubjectGroup, SubjectID: design.ID, Role: tester.ID, Resource: "project:APOLLO"},
+	} {
+		if _, err := e.svc.CreateGrant(e.staff(), "acme", g); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// seedProjects gives "acme" projects, folders, teams and grants, with a
+// user on two teams and one on none.
+func seedProjects(t *testing.T, e *env) {
+	t.Helper()
+	for _, r := range [][3]string{{"project", "APO", "Apollo"}, {"project", "GEM", "Gemini"}, {"project", "MER", "Mercury"}} {
+		e.mustResource(t, "acme", r[0], r[1], r[2], "")
+	}
+	e.mustResource(t, "acme", "folder", "REQ", "Requirements", "project:APO")
+	e.mustResource(t, "acme", "folder", "SPEC", "Specifications", "folder:REQ")
+	e.mustResource(t, "acme", "folder", "TST", "Tests", "project:APO")
+	reviewer, err := e.svc.CreateRole(e.staff(), "acme", admin.NewRole{Name: "Reviewer", Permissions: []string{"roster.users.read", "roster.audit.read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _ := e.svc.ListGroups(e.staff(), "acme", admin.GroupFilter{})
+	byName := map[string]string{}
+	for _, g := range groups.Items {
+		byName[g.Name] = g.ID
+	}
+	users, _ := e.svc.SearchUsers(e.staff(), "acme", admin.UserFilter{Limit: 50})
+	ids := map[string]string{}
+	for _, u := range users.Items {
+		ids[u.Username] = u.ID
+	}
+	e.mustGrant(t, "acme", admin.SubjectGroup, byName["Design"], reviewer.ID, "project:APO", "")
+	e.mustGrant(t, "acme", admin.SubjectGroup, byName["Engineering"], "tenant-administrator", "project:GEM", "")
+	e.mustGrant(t, "acme", admin.SubjectUser, ids["bob"], reviewer.ID, "project:APO", admin.AccessReadOnly)
+	e.mustGrant(t, "acme", admin.SubjectUser, ids["dave"], "auditor", "project:MER", "")
+	e.mustGrant(t, "acme", admin.SubjectUser, ids["heidi"], "tenant-administrator", "folder:REQ", "")
+	e.mustGrant(t, "acme", admin.SubjectGroup, byName["Support"], "auditor", "collection:project", "")
 }

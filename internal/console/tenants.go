@@ -16,7 +16,10 @@ func (c *Console) registerTenants(mux *http.ServeMux) {
 }
 
 // pager links to the first and the next keyset page of a list.
-type pager struct{ Label, First, FirstText, Next, NextText string }
+type pager struct {
+	Label, First, FirstText, Next, NextText string
+	Prev, PrevText                          string // the previous page, where the list keeps its way back
+}
 
 func (b *base) pager(r *http.Request, next string) pager {
 	p := pager{Label: b.T("list.pages"), FirstText: b.T("list.first"), NextText: b.T("list.next")}

@@ -1,6 +1,12 @@
 package console
 
-import "roster/internal/admin"
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"roster/internal/admin"
+)
 
 // The Users page's links keep the list's state.
 
@@ -123,4 +129,130 @@ func (p *usersPage) RecipientsField() field {
 	f := p.dialogField("other_recipients", "users.other_recipients", "text")
 	f.Wide, f.Reason = true, p.T("users.other_recipients_hint")
 	return f
+}
+
+// Rights is a role's permissions as the dialog shows them on hover (and
+// to a screen reader), as the Roles page does.
+func (p *usersPage) Rights(r *admin.Role) string {
+	if len(r.Permissions) == 0 {
+		return p.T("roles.no_rights")
+	}
+	return strings.Join(r.Permissions, "\n")
+}
+
+// roleName is the name of role id, or the id when it is not listed.
+func (p *usersPage) roleName(id string) string {
+	for _, r := range p.Dialog.Access.Roles {
+		if r.ID == id {
+			return r.Name
+		}
+	}
+	return id
+}
+
+// roleChoice is one role of a role select.
+type roleChoice struct {
+	ID, Name, Rights string
+	Selected         bool
+}
+
+// RoleChoices are the tenant's roles with the one chosen marked.
+func (p *usersPage) RoleChoices(chosen string) []roleChoice {
+	out := make([]roleChoice, 0, len(p.Dialog.Access.Roles))
+	for _, r := range p.Dialog.Access.Roles {
+		out = append(out, roleChoice{ID: r.ID, Name: r.Name, Rights: p.Rights(r), Selected: r.ID == chosen})
+	}
+	return out
+}
+
+// DefaultRoles are the checkboxes of the tenant-level roles.
+func (p *usersPage) DefaultRoles() []roleChoice {
+	out := p.RoleChoices("")
+	for i := range out {
+		out[i].Selected = p.Dialog.Access.Form.Roles[out[i].ID]
+	}
+	return out
+}
+
+// groupChoice is one group of the groups list.
+type groupChoice struct {
+	ID, Name string
+	Selected bool
+}
+
+// GroupChoices are the tenant's groups with the user's ticked.
+func (p *usersPage) GroupChoices() []groupChoice {
+	a := p.Dialog.Access
+	out := make([]groupChoice, 0, len(a.Groups))
+	for _, g := range a.Groups {
+		out = append(out, groupChoice{ID: g.ID, Name: g.Name, Selected: a.Form.Groups[g.ID]})
+	}
+	return out
+}
+
+// allRow is one "access all <type>" line.
+type allRow struct {
+	Type, Label, RoleLabel, AccessLabel string
+	allAccess
+	Error string
+}
+
+// allTexts are the catalogue keys of each "access all" line.
+var allTexts = map[string]struct{ label, role, access string }{
+	"project": {"users.access_all_project", "users.access_all_role_project", "users.access_all_access_project"},
+	"library": {"users.access_all_library", "users.access_all_role_library", "users.access_all_access_library"},
+	"job":     {"users.access_all_job", "users.access_all_role_job", "users.access_all_access_job"},
+}
+
+// AllRows are the "access all projects / libraries / jobs" lines.
+func (p *usersPage) AllRows() []allRow {
+	a := p.Dialog.Access
+	out := make([]allRow, 0, len(accessTypes))
+	for _, t := range accessTypes {
+		k := allTexts[t]
+		out = append(out, allRow{Type: t, Label: p.T(k.label), RoleLabel: p.T(k.role), AccessLabel: p.T(k.access),
+			allAccess: a.Form.All[t], Error: a.Errors["all_"+t]})
+	}
+	return out
+}
+
+// projectRow is one line of project access.
+type projectRow struct {
+	N int // from 1, for the labels
+	projectAccess
+	Error string
+}
+
+// ProjectRows are the user's project access lines and blank ones to add more.
+func (p *usersPage) ProjectRows() []projectRow {
+	a := p.Dialog.Access
+	var out []projectRow
+	for i, pr := range a.Form.Projects {
+		out = append(out, projectRow{N: i + 1, projectAccess: pr, Error: a.Errors["project_"+strconv.Itoa(i)]})
+	}
+	for i := 0; i < blankProjectRows; i++ {
+		out = append(out, projectRow{N: len(out) + 1})
+	}
+	return out
+}
+
+// OtherGrants are the user's grants the dialog does not edit, as text.
+func (p *usersPage) OtherGrants() []string {
+	var out []string
+	for _, g := range p.Dialog.Access.Other {
+		s := p.T("users.grant_on", p.roleName(g.RoleID), g.Resource)
+		if g.Access == admin.AccessReadOnly {
+			s += " " + p.T("users.read_only_suffix")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// AccessError is the error beside an access part ("roles", "groups").
+func (p *usersPage) AccessError(name string) string { return p.Dialog.Access.Errors[name] }
+
+// PermissionsURL is the effective permissions page of user id.
+func (p *usersPage) PermissionsURL(id string) string {
+	return "/t/" + url.PathEscape(p.Tenant.Slug) + "/users/" + url.PathEscape(id) + "/permissions"
 }

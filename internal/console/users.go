@@ -20,7 +20,7 @@ func (c *Console) registerUsers(mux *http.ServeMux) {
 
 // listKeys are the query parameters that make up the state of the Users
 // page; after an action the page comes back to the same state.
-var listKeys = []string{"q", "status", "type", "sort", "show_deactivated", "cursor", "group", "gq"}
+var listKeys = []string{"q", "status", "type", "sort", "show_deactivated", "cursor", "prev", "group", "gq"}
 
 // listState keeps only listKeys of a query string (a form's "back" field
 // or the request's own query), so that nothing else travels through it.
@@ -104,6 +104,11 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		d = c.editUserDialog(r, u, nil)
 	}
+	if d != nil {
+		if err := c.withAccess(r, d, nil); err != nil {
+			return err
+		}
+	}
 	return c.renderUsers(w, r, listState(r.URL.RawQuery), d, http.StatusOK)
 }
 
@@ -134,7 +139,7 @@ func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, state url.
 	for _, u := range page.Items {
 		p.Users = append(p.Users, userRow{User: u, Shown: u.DisplayStatus(now), Self: b.Me != nil && b.Me.ID == u.ID, LockedNow: u.LockedAt(now)})
 	}
-	p.Pager = b.pager(r, page.NextCursor)
+	p.Pager = usersPager(b, slug, state, page.NextCursor)
 	if p.Groups, err = c.groupsPanel(r, slug, state); err != nil {
 		return err
 	}
@@ -142,12 +147,89 @@ func (c *Console) renderUsers(w http.ResponseWriter, r *http.Request, state url.
 	return nil
 }
 
+// The users table pages by keyset (R-U7): the service hands out the cursor
+// of the next page only. The way back is kept in the URL: "prev" is the
+// stack of the cursors of the pages before this one ("~" for the first),
+// at most maxBackStack deep; deeper than that, "First page" remains.
+const (
+	maxBackStack = 20
+	firstPage    = "~"
+)
+
+// usersPager links the first, previous and next pages of the list in state.
+func usersPager(b *base, slug string, state url.Values, next string) pager {
+	p := pager{Label: b.T("list.pages"), FirstText: b.T("list.first"), NextText: b.T("list.next"), PrevText: b.T("list.previous")}
+	cursor := state.Get("cursor")
+	var stack []string
+	if s := state.Get("prev"); s != "" {
+		stack = strings.Split(s, ".")
+	}
+	with := func(cursor string, stack []string) string {
+		st := url.Values{}
+		for k, v := range state {
+			st[k] = v
+		}
+		st.Del("cursor")
+		st.Del("prev")
+		if cursor != "" && cursor != firstPage {
+			st.Set("cursor", cursor)
+		}
+		if len(stack) > 0 {
+			st.Set("prev", strings.Join(stack, "."))
+		}
+		return usersURL(slug, st)
+	}
+	if cursor != "" {
+		p.First = with("", nil)
+		if n := len(stack); n > 0 {
+			p.Prev = with(stack[n-1], stack[:n-1])
+		}
+		if p.Prev == p.First {
+			p.First = "" // page 2: the previous page is the first
+		}
+	}
+	if next != "" {
+		here := cursor
+		if here == "" {
+			here = firstPage
+		}
+		back := append(append([]string{}, stack...), here)
+		if len(back) > maxBackStack {
+			back = back[len(back)-maxBackStack:]
+		}
+		p.Next = with(next, back)
+	}
+	return p
+}
+
 // userDialog is the create / edit dialog (R-U1, R-U2).
 type userDialog struct {
-	Edit bool
-	User *admin.User // the user edited
-	Form *form
-	Self bool
+	Edit   bool
+	User   *admin.User // the user edited
+	Form   *form
+	Self   bool
+	Access *dialogAccess
+}
+
+// withAccess loads the access sections of d; sent, when not nil, is what
+// a refused submission asked for, shown again instead of the stored access.
+func (c *Console) withAccess(r *http.Request, d *userDialog, sent *accessForm) error {
+	id := ""
+	if d.Edit {
+		id = d.User.ID
+	}
+	a, _, err := c.loadDialogAccess(r.Context(), r.PathValue("slug"), id)
+	if err != nil {
+		return err
+	}
+	if sent != nil && !d.Self {
+		a.Form = *sent
+	}
+	if d.Self {
+		a.Why = c.base(r).T("users.why_own_access")
+	}
+	d.Access = a
+	return nil
 }
 
 var userFields = []string{"username", "email", "first_name", "last_name", "phone", "locale", "type", "auth", "password",
@@ -196,6 +278,11 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	mfa := f.Checked("mfa_enforced")
 	in.MFAEnforced = &mfa
+	acc := accessFrom(r)
+	in.Roles = sortedKeys(acc.Roles)
+	in.Groups = sortedKeys(acc.Groups)
+	plan := acc.wanted()
+	in.Grants = plan.grants
 	err := intField(f, "expires_in_days", &in.ExpiresInDays)
 	if err == nil && in.ExpiresInDays != nil && *in.ExpiresInDays == 0 {
 		in.ExpiresInDays = nil
@@ -205,19 +292,25 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	state := listState(r.PostFormValue("back"))
 	if err != nil {
-		return c.dialogFailed(w, r, state, &userDialog{Form: f}, err)
+		d := &userDialog{Form: f}
+		if err := c.withAccess(r, d, &acc); err != nil {
+			return err
+		}
+		return c.dialogFailed(w, r, state, d, err, plan.fields)
 	}
 	return redirect(usersURL(slug, state, "done", "user_created"))
 }
 
 // dialogFailed shows the Users page again with the dialog open and err
 // beside the field it names (or above the form).
-func (c *Console) dialogFailed(w http.ResponseWriter, r *http.Request, state url.Values, d *userDialog, err error) error {
+func (c *Console) dialogFailed(w http.ResponseWriter, r *http.Request, state url.Values, d *userDialog, err error, grantFields []string) error {
 	switch admin.KindOf(err) {
 	case admin.KindInternal, admin.KindUnauthenticated, admin.KindRateLimited:
 		return err
 	}
-	d.Form.fail(c.base(r), err, userFields...)
+	if !d.Access.failAccess(c.base(r), err, grantFields) {
+		d.Form.fail(c.base(r), err, userFields...)
+	}
 	return c.renderUsers(w, r, state, d, statusOf(err))
 }
 
@@ -256,7 +349,23 @@ func (c *Console) editUser(w http.ResponseWriter, r *http.Request) error {
 		list := recipients(*rc)
 		p.OtherRecipients = &list
 	}
+	// The access sections, when they were shown editable: what changed
+	// from the user's current access is saved with the rest of the
+	// dialog, in one transaction (memberships and grants).
+	var acc *accessForm
+	var fields []string
+	if _, shown := r.PostForm["access_shown"]; shown {
+		sent := accessFrom(r)
+		acc = &sent
+	}
 	err = intField(f, "expires_in_days", &p.ExpiresInDays)
+	if err == nil && acc != nil {
+		var cur *currentAccess
+		if cur, err = c.currentAccess(r.Context(), slug, id); err == nil {
+			change, fs := cur.change(slug, *acc)
+			p.Access, fields = &change, fs
+		}
+	}
 	if err == nil {
 		_, err = c.svc.UpdateUser(r.Context(), slug, id, p)
 	}
@@ -266,7 +375,11 @@ func (c *Console) editUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	state := listState(r.PostFormValue("back"))
 	if err != nil {
-		return c.dialogFailed(w, r, state, c.editUserDialog(r, u, f), err)
+		d := c.editUserDialog(r, u, f)
+		if err := c.withAccess(r, d, acc); err != nil {
+			return err
+		}
+		return c.dialogFailed(w, r, state, d, err, fields)
 	}
 	return redirect(usersURL(slug, state, "done", "user_saved"))
 }

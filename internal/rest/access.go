@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -260,10 +261,11 @@ func (a *API) registerResources(api huma.API) {
 			Slug   string `path:"slug"`
 			Type   string `query:"type"`
 			Parent string `query:"parent" doc:"type:key, or collection:<type> for the items directly under it"`
+			Q      string `query:"q" doc:"A part of the key or the name, any case"`
 			Cursor string `query:"cursor"`
 			Limit  int    `query:"limit" doc:"Page size, 1 to 500 (default 50)"`
 		}) (*body[Page[Resource]], error) {
-			p, err := a.svc.ListResources(ctx, in.Slug, admin.ResourceFilter{Type: in.Type, Parent: in.Parent, Cursor: in.Cursor, Limit: in.Limit})
+			p, err := a.svc.ListResources(ctx, in.Slug, admin.ResourceFilter{Type: in.Type, Parent: in.Parent, Q: in.Q, Cursor: in.Cursor, Limit: in.Limit})
 			if err != nil {
 				return nil, a.fail(ctx, err)
 			}
@@ -297,6 +299,30 @@ func (a *API) registerResources(api huma.API) {
 				return nil, a.fail(ctx, err)
 			}
 			return nil, nil
+		})
+	huma.Register(api, op("resource-tree", http.MethodGet, base+"/{type}/{key}/tree", "A resource and everything under it (a project's folders)", tag),
+		func(ctx context.Context, in *resourceInput) (*body[Page[Resource]], error) {
+			list, err := a.svc.ResourceTree(ctx, in.Slug, in.Type, in.Key)
+			if err != nil {
+				return nil, a.fail(ctx, err)
+			}
+			out := Page[Resource]{Items: make([]Resource, 0, len(list))}
+			for _, r := range list {
+				out.Items = append(out.Items, resourceOut(r))
+			}
+			return reply(out), nil
+		})
+	huma.Register(api, op("inherited-grants", http.MethodGet, base+"/{type}/{key}/inherited-grants", "The grants a resource inherits from its ancestors, nearest first", tag),
+		func(ctx context.Context, in *resourceInput) (*body[Page[Grant]], error) {
+			list, err := a.svc.InheritedGrants(ctx, in.Slug, in.Type+":"+in.Key)
+			if err != nil {
+				return nil, a.fail(ctx, err)
+			}
+			out := Page[Grant]{Items: make([]Grant, 0, len(list))}
+			for _, g := range list {
+				out.Items = append(out.Items, grantOut(g))
+			}
+			return reply(out), nil
 		})
 	huma.Register(api, op("list-misconfigurations", http.MethodGet, base+"/{type}/{key}/misconfigurations", "A project's team problems: users on no team or on several", tag),
 		func(ctx context.Context, in *resourceInput) (*body[Page[Misconfiguration]], error) {
@@ -357,13 +383,14 @@ func (a *API) registerGrants(api huma.API) {
 		})
 	huma.Register(api, op("list-grants", http.MethodGet, base, "Grants of a subject, on a resource, or all", tag),
 		func(ctx context.Context, in *struct {
-			Slug     string `path:"slug"`
-			Subject  string `query:"subject" doc:"A user or group id"`
-			Resource string `query:"resource" doc:"type:key"`
-			Cursor   string `query:"cursor"`
-			Limit    int    `query:"limit" doc:"Page size, 1 to 500 (default 50)"`
+			Slug      string   `path:"slug"`
+			Subject   string   `query:"subject" doc:"A user or group id"`
+			Resource  string   `query:"resource" doc:"type:key"`
+			Resources []string `query:"resources,explode" doc:"Repeated: items of one type (type:key), at most 200, e.g. the projects of a matrix page; not with resource"`
+			Cursor    string   `query:"cursor"`
+			Limit     int      `query:"limit" doc:"Page size, 1 to 500 (default 50)"`
 		}) (*body[Page[Grant]], error) {
-			p, err := a.svc.ListGrants(ctx, in.Slug, admin.GrantFilter{Subject: in.Subject, Resource: in.Resource, Cursor: in.Cursor, Limit: in.Limit})
+			p, err := a.svc.ListGrants(ctx, in.Slug, admin.GrantFilter{Subject: in.Subject, Resource: in.Resource, Resources: in.Resources, Cursor: in.Cursor, Limit: in.Limit})
 			if err != nil {
 				return nil, a.fail(ctx, err)
 			}
@@ -372,6 +399,26 @@ func (a *API) registerGrants(api huma.API) {
 				out.Items = append(out.Items, grantOut(g))
 			}
 			return reply(out), nil
+		})
+	huma.Register(api, op("update-grant", http.MethodPatch, base+"/{id}", "Change a grant's role or access in place", tag),
+		func(ctx context.Context, in *struct {
+			Slug string `path:"slug"`
+			ID   string `path:"id"`
+			Body struct {
+				Role   *string `json:"role,omitempty" doc:"A role id"`
+				Access *string `json:"access,omitempty" enum:"write,read_only"`
+			}
+		}) (*body[Grant], error) {
+			p := admin.GrantPatch{Role: in.Body.Role}
+			if in.Body.Access != nil {
+				acc := admin.Access(*in.Body.Access)
+				p.Access = &acc
+			}
+			g, err := a.svc.UpdateGrant(ctx, in.Slug, in.ID, p)
+			if err != nil {
+				return nil, a.fail(ctx, err)
+			}
+			return reply(grantOut(g)), nil
 		})
 	huma.Register(api, status(op("delete-grant", http.MethodDelete, base+"/{id}", "Revoke a grant", tag), http.StatusNoContent),
 		func(ctx context.Context, in *groupInput) (*struct{}, error) {
@@ -384,18 +431,25 @@ func (a *API) registerGrants(api huma.API) {
 
 func (a *API) registerChecks(api huma.API) {
 	const tag = "Checks"
-	huma.Register(api, op("check", http.MethodPost, "/api/v1/tenants/{slug}/check", "May these users do these things here? With the reason", tag),
+	// POST check is the hot path of the API: its body is read by
+	// decodeChecks, which takes the usual shape of a batch in one pass and
+	// without reflection; anything else (other content types, escapes,
+	// unknown or missing fields, too many checks) goes the general way,
+	// validated against the schema as every other body is, with the same
+	// problems.
+	const checkPath = "/api/v1/tenants/{slug}/check"
+	checkSchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(checkRequest{}), true, "CheckRequest")
+	huma.Register(api, op("check", http.MethodPost, checkPath, "May these users do these things here? With the reason", tag),
 		func(ctx context.Context, in *struct {
-			Slug string `path:"slug"`
-			Body struct {
-				Checks []Check `json:"checks" maxItems:"1000"`
-			}
+			Slug        string `path:"slug"`
+			ContentType string `header:"Content-Type" hidden:"true"`
+			RawBody     []byte // huma neither parses nor validates it: readChecks does
 		}) (*body[struct {
 			Results []CheckResult `json:"results"`
 		}], error) {
-			reqs := make([]admin.CheckRequest, len(in.Body.Checks))
-			for i, c := range in.Body.Checks {
-				reqs[i] = admin.CheckRequest{UserID: c.User, Permission: c.Permission, Resource: c.Resource}
+			reqs, err := readChecks(api, checkSchema, in.ContentType, in.RawBody)
+			if err != nil {
+				return nil, err
 			}
 			res, err := a.svc.Check(ctx, in.Slug, reqs)
 			if err != nil {
@@ -409,6 +463,8 @@ func (a *API) registerChecks(api huma.API) {
 				Results []CheckResult `json:"results"`
 			}{out}), nil
 		})
+	// The document describes the body as the schema, not as raw bytes.
+	api.OpenAPI().Paths[checkPath].Post.RequestBody.Content = map[string]*huma.MediaType{"application/json": {Schema: checkSchema}}
 	huma.Register(api, op("user-permissions", http.MethodGet, "/api/v1/tenants/{slug}/users/{id}/permissions", "What a user holds on a resource, and why", tag),
 		func(ctx context.Context, in *struct {
 			Slug     string `path:"slug"`

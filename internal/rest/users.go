@@ -11,20 +11,30 @@ import (
 )
 
 type userCreateBody struct {
-	Username              string     `json:"username" doc:"Unique in the tenant, case-insensitively; never changes"`
-	Email                 string     `json:"email" doc:"Unique in the tenant, case-insensitively"`
-	FirstName             string     `json:"first_name,omitempty"`
-	LastName              string     `json:"last_name,omitempty"`
-	Phone                 string     `json:"phone,omitempty"`
-	Locale                string     `json:"locale,omitempty" doc:"en or ja; default: the tenant's locale"`
-	Type                  string     `json:"type,omitempty" doc:"admin, standard (default) or read_only"`
-	Auth                  string     `json:"auth,omitempty" doc:"password (default) or sso; never changes"`
-	Password              string     `json:"password,omitempty" doc:"Initial password; the user must change it at first sign-in"`
-	ExpiresAt             *time.Time `json:"expires_at,omitempty" doc:"When the account expires"`
-	ExpiresInDays         *int       `json:"expires_in_days,omitempty" doc:"Expire the account this many days from now"`
-	MFAEnforced           *bool      `json:"mfa_enforced,omitempty" doc:"Whether the tenant's two-factor policy applies (default true)"`
-	NotificationsDisabled bool       `json:"notifications_disabled,omitempty"`
-	OtherRecipients       []string   `json:"other_recipients,omitempty" doc:"Addresses copied on notifications (never on mail carrying a link or secret)"`
+	Username              string          `json:"username" doc:"Unique in the tenant, case-insensitively; never changes"`
+	Email                 string          `json:"email" doc:"Unique in the tenant, case-insensitively"`
+	FirstName             string          `json:"first_name,omitempty"`
+	LastName              string          `json:"last_name,omitempty"`
+	Phone                 string          `json:"phone,omitempty"`
+	Locale                string          `json:"locale,omitempty" doc:"en or ja; default: the tenant's locale"`
+	Type                  string          `json:"type,omitempty" doc:"admin, standard (default) or read_only"`
+	Auth                  string          `json:"auth,omitempty" doc:"password (default) or sso; never changes"`
+	Password              string          `json:"password,omitempty" doc:"Initial password; the user must change it at first sign-in"`
+	ExpiresAt             *time.Time      `json:"expires_at,omitempty" doc:"When the account expires"`
+	ExpiresInDays         *int            `json:"expires_in_days,omitempty" doc:"Expire the account this many days from now"`
+	MFAEnforced           *bool           `json:"mfa_enforced,omitempty" doc:"Whether the tenant's two-factor policy applies (default true)"`
+	NotificationsDisabled bool            `json:"notifications_disabled,omitempty"`
+	OtherRecipients       []string        `json:"other_recipients,omitempty" doc:"Addresses copied on notifications (never on mail carrying a link or secret)"`
+	Groups                []string        `json:"groups,omitempty" doc:"Ids of groups the user joins, in the same transaction (requires roster.groups.write)"`
+	Roles                 []string        `json:"roles,omitempty" doc:"Ids of roles granted on the tenant (tenant:<slug>): the user's default roles"`
+	Grants                []userGrantBody `json:"grants,omitempty" doc:"Roles on collections (collection:project = access to all projects) or on items (project:P1)"`
+}
+
+// userGrantBody is one grant given with a new user.
+type userGrantBody struct {
+	Resource string `json:"resource" doc:"type:key, e.g. collection:project or project:P1"`
+	Role     string `json:"role" doc:"A role id"`
+	Access   string `json:"access,omitempty" enum:"write,read_only" doc:"Default write"`
 }
 
 type userPatchBody struct {
@@ -60,11 +70,19 @@ type userListInput struct {
 	Limit              int    `query:"limit" doc:"Page size, 1 to 500 (default 50)"`
 }
 
+func userGrants(in []userGrantBody) []admin.UserGrant {
+	out := make([]admin.UserGrant, len(in))
+	for i, g := range in {
+		out[i] = admin.UserGrant{Resource: g.Resource, Role: g.Role, Access: admin.Access(g.Access)}
+	}
+	return out
+}
+
 func (a *API) registerUsers(api huma.API) {
 	const tag = "Users"
 	base := "/api/v1/tenants/{slug}/users"
 
-	huma.Register(api, status(op("create-user", http.MethodPost, base, "Create a user", tag), http.StatusCreated),
+	huma.Register(api, status(op("create-user", http.MethodPost, base, "Create a user, with their groups and grants in the same transaction", tag), http.StatusCreated),
 		func(ctx context.Context, in *struct {
 			Slug string `path:"slug"`
 			Body userCreateBody
@@ -75,6 +93,7 @@ func (a *API) registerUsers(api huma.API) {
 				Locale: b.Locale, Type: admin.UserType(b.Type), Auth: admin.AuthMethod(b.Auth), Password: b.Password,
 				ExpiresAt: b.ExpiresAt, ExpiresInDays: b.ExpiresInDays, MFAEnforced: b.MFAEnforced,
 				NotificationsDisabled: b.NotificationsDisabled, OtherRecipients: b.OtherRecipients,
+				Groups: b.Groups, Roles: b.Roles, Grants: userGrants(b.Grants),
 			})
 			if err != nil {
 				return nil, a.fail(ctx, err)
@@ -153,6 +172,26 @@ func (a *API) registerUsers(api huma.API) {
 				return a.userReply(ctx, in.Slug, u, err)
 			})
 	}
+
+	huma.Register(api, status(op("change-user-access", http.MethodPost, base+"/{id}/access",
+		"Change a user's groups and own grants in one transaction: all of it or nothing", tag), http.StatusNoContent),
+		func(ctx context.Context, in *struct {
+			Slug string `path:"slug"`
+			ID   string `path:"id"`
+			Body struct {
+				JoinGroups  []string        `json:"join_groups,omitempty" doc:"Ids of groups the user joins"`
+				LeaveGroups []string        `json:"leave_groups,omitempty" doc:"Ids of groups the user leaves"`
+				Grants      []userGrantBody `json:"grants,omitempty" doc:"Roles given to the user on resources (tenant:<slug> for a default role)"`
+				Revoke      []string        `json:"revoke,omitempty" doc:"Ids of the user's own grants to revoke"`
+			}
+		}) (*struct{}, error) {
+			b := in.Body
+			if err := a.svc.ChangeUserAccess(ctx, in.Slug, in.ID, admin.UserAccessChange{JoinGroups: b.JoinGroups, LeaveGroups: b.LeaveGroups,
+				AddGrants: userGrants(b.Grants), Revoke: b.Revoke}); err != nil {
+				return nil, a.fail(ctx, err)
+			}
+			return nil, nil
+		})
 
 	huma.Register(api, op("list-user-sessions", http.MethodGet, base+"/{id}/sessions", "A user's sessions", tag),
 		func(ctx context.Context, in *userInput) (*body[Page[Session]], error) {

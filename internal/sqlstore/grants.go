@@ -30,10 +30,23 @@ func (t *tx) GrantByID(ctx context.Context, tenantID, id string) (*admin.Grant, 
 }
 
 func (t *tx) ListGrants(ctx context.Context, tenantID string, q admin.GrantQuery) ([]*admin.Grant, error) {
+	if len(q.ResourceKeys) > 0 {
+		// Grants on several resources of one type (the columns of the
+		// project matrix): the service bounds the list, so one statement.
+		return all(ctx, t, scanGrant, `SELECT `+grantColumns+` FROM grants g
+			WHERE g.tenant_id = $1 AND ($2 = '' OR g.subject_id = $2) AND g.resource_type = $3 AND g.id > $4
+				AND g.resource_key IN `+inList(6, len(q.ResourceKeys))+`
+			ORDER BY g.id LIMIT $5`, anys([]any{tenantID, q.SubjectID, q.ResourceType, q.After, q.Limit}, q.ResourceKeys)...)
+	}
 	return all(ctx, t, scanGrant, `SELECT `+grantColumns+` FROM grants g
 		WHERE g.tenant_id = $1 AND ($2 = '' OR g.subject_id = $2)
 			AND ($3 = FALSE OR (g.resource_type = $4 AND g.resource_key = $5)) AND g.id > $6
 		ORDER BY g.id LIMIT $7`, tenantID, q.SubjectID, q.ByResource, q.ResourceType, q.ResourceKey, q.After, q.Limit)
+}
+
+func (t *tx) UpdateGrant(ctx context.Context, g *admin.Grant) error {
+	return t.execOne(ctx, `UPDATE grants SET role_id = $3, access = $4 WHERE tenant_id = $1 AND id = $2`,
+		g.TenantID, g.ID, g.RoleID, g.Access)
 }
 
 func (t *tx) DeleteGrant(ctx context.Context, tenantID, id string) error {

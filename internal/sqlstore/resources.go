@@ -31,12 +31,14 @@ func (t *tx) ResourceByRef(ctx context.Context, tenantID, typ, key string) (*adm
 }
 
 func (t *tx) ListResources(ctx context.Context, tenantID string, q admin.ResourceQuery) ([]*admin.Resource, error) {
+	like := "%" + escapeLike(q.Q) + "%"
 	return all(ctx, t, scanResource, `SELECT `+resourceColumns+` FROM resources r
 		WHERE r.tenant_id = $1 AND ($2 = '' OR r.type = $2)
 			AND ($3 = FALSE OR (r.parent_type = $4 AND r.parent_key = $5))
 			AND (r.type > $6 OR (r.type = $6 AND r.key > $7))
+			AND ($9 = '' OR lower(r.key) LIKE $10 ESCAPE '\' OR lower(r.name) LIKE $10 ESCAPE '\')
 		ORDER BY r.type, r.key LIMIT $8`,
-		tenantID, q.Type, q.Parent, q.ParentType, q.ParentKey, q.AfterType, q.AfterKey, q.Limit)
+		tenantID, q.Type, q.Parent, q.ParentType, q.ParentKey, q.AfterType, q.AfterKey, q.Limit, q.Q, like)
 }
 
 func (t *tx) UpdateResource(ctx context.Context, r *admin.Resource) error {

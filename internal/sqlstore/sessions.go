@@ -90,6 +90,16 @@ func (t *tx) DeleteUserSessions(ctx context.Context, tenantID, userID, exceptID 
 	return int(n), err
 }
 
+func (t *tx) DeleteGroupSessions(ctx context.Context, tenantID, groupID string) (int, error) {
+	r, err := t.exec(ctx, `DELETE FROM sessions WHERE tenant_id = $1
+		AND user_id IN (SELECT m.user_id FROM group_members m WHERE m.tenant_id = $1 AND m.group_id = $2)`, tenantID, groupID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	return int(n), err
+}
+
 func (t *tx) ListUserSessions(ctx context.Context, tenantID, userID string) ([]*admin.Session, error) {
 	return all(ctx, t, scanSession, `SELECT `+sessionColumns+` FROM sessions WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id`, tenantID, userID)
 }

@@ -213,24 +213,22 @@ var sortColumns = map[admin.UserSort]struct {
 // order or a last name in name order):
 //
 //  1. Walk the sort order's index for at most Short entries, keeping the
-//     rows that match: a very dense query (a common domain) fills its page
-//     here.
-//  2. Ask the trigram index (SQLite FTS5, PostgreSQL pg_trgm) for up to Few
-//     matching rows: when there are no more, sort them and take the page.
-//  3. Walk again, up to Long entries: a query whose matches are spread
-//     evenly fills its page within about 51·N/M entries.
-//  4. The matches may come in one long run instead: sort them if there are
-//     at most Many.
+//     rows that match: a dense query (a common domain) fills its page here.
+//  2. What the walk met tells the rest. Matches spread evenly through the
+//     order fill a page within about Limit·Short/h entries, h being the
+//     matches among the first Short: if that is within Long, walk on (3).
+//     Otherwise (no match met: the matches are rare, or they come in a run
+//     further along the order) ask the trigram index (SQLite FTS5,
+//     PostgreSQL pg_trgm) for the matches: if there are at most Many, sort
+//     them and take the page.
+//  3. Walk again, up to Long entries.
+//  4. Sort the matches if there are at most Many (unless 2 found more).
 //  5. Beyond that, walk without bound.
-type searchLimits struct{ Short, Few, Long, Many int }
+type searchLimits struct{ Short, Long, Many int }
 
-// The first walk is shorter on PostgreSQL, whose walk visits the table for
-// each entry (SQLite's walks read a covering index): a rare query should
-// reach the trigram index soon.
-var (
-	sqliteSearchLimits   = searchLimits{Short: 2000, Few: 3000, Long: 20000, Many: 20000}
-	postgresSearchLimits = searchLimits{Short: 600, Few: 3000, Long: 20000, Many: 20000}
-)
+// Both engines' walks read a covering index (PostgreSQL: an index-only
+// scan), so both take the same stages.
+var defaultSearchLimits = searchLimits{Short: 2000, Long: 20000, Many: 20000}
 
 // searchPattern is what a query looks for in the search text: any
 // substring for three characters or more; for one or two, the start of a
@@ -342,21 +340,46 @@ func coverFor(q admin.UserQuery) string {
 func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string, args []any, order, cover string) ([]*admin.User, error) {
 	pattern := searchPattern(q.Q)
 	cond := strings.Join(where, " AND ")
-	walk, sorted := t.sqliteStages(ctx, q, cond, args, order, cover, pattern)
+	walk, sorted, count := t.sqliteStages(ctx, q, cond, args, order, cover, pattern)
 	if t.d.name() == "postgres" {
 		walk, sorted = t.postgresStages(ctx, q, cond, args, order, pattern)
+		count = nil
 	}
-	if users, err := walk(t.limits.Short); err != nil || len(users) == q.Limit {
+	lim := t.limits
+	users, err := walk(lim.Short)
+	if err != nil || len(users) == q.Limit {
 		return users, err
 	}
-	if users, ok, err := sorted(t.limits.Few); err != nil || ok {
+	sortedFirst := len(users) == 0 || q.Limit*lim.Short/len(users) > lim.Long
+	if len(users) == 0 && count != nil {
+		// Where the matches can be counted cheaply (SQLite's trigram
+		// index), a first walk that met none may just have been unlucky:
+		// matches spread through a tenant of N users fill a page within
+		// about Limit·N/M entries.
+		m, err := count(lim.Many)
+		if err != nil {
+			return nil, err
+		}
+		var n int
+		if m > 0 && m <= lim.Many {
+			if n, err = one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, args[0]); err != nil {
+				return nil, err
+			}
+		}
+		sortedFirst = m <= lim.Many && (m == 0 || q.Limit*n/m > lim.Long/2)
+	}
+	if sortedFirst {
+		if users, ok, err := sorted(lim.Many); err != nil || ok {
+			return users, err
+		}
+	}
+	if users, err := walk(lim.Long); err != nil || len(users) == q.Limit {
 		return users, err
 	}
-	if users, err := walk(t.limits.Long); err != nil || len(users) == q.Limit {
-		return users, err
-	}
-	if users, ok, err := sorted(t.limits.Many); err != nil || ok {
-		return users, err
+	if !sortedFirst {
+		if users, ok, err := sorted(lim.Many); err != nil || ok {
+			return users, err
+		}
 	}
 	return walk(-1)
 }
@@ -364,6 +387,7 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 type (
 	walkFunc   func(bound int) ([]*admin.User, error)
 	sortedFunc func(max int) ([]*admin.User, bool, error)
+	countFunc  func(max int) (int, error)
 )
 
 // sqliteStages: walk keeps the matches among the first bound entries (all
@@ -371,7 +395,7 @@ type (
 // co-routine in index order, so the first q.Limit matches it yields are
 // the page. sorted lists the matches through FTS5 and sorts them, if there
 // are at most max.
-func (t *tx) sqliteStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, cover, pattern string) (walkFunc, sortedFunc) {
+func (t *tx) sqliteStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, cover, pattern string) (walkFunc, sortedFunc, countFunc) {
 	walk := func(bound int) ([]*admin.User, error) {
 		a := append(slices.Clone(args), pattern, q.Limit)
 		if bound < 0 {
@@ -384,47 +408,65 @@ func (t *tx) sqliteStages(ctx context.Context, q admin.UserQuery, cond string, a
 			`) w WHERE instr(w.s, ` + param(len(a)-1) + `) > 0 LIMIT ` + param(len(a)) + `) ORDER BY ` + order
 		return all(ctx, t, scanUser, query, a...)
 	}
+	// count counts the trigram matches (of every tenant: the index is
+	// shared), up to max+1; it remembers what it learnt.
+	counted, countedUpTo := 0, -1
+	count := func(max int) (int, error) {
+		if countedUpTo >= max || (countedUpTo >= 0 && counted <= countedUpTo) {
+			return counted, nil
+		}
+		n, err := one(ctx, t, scanInt, `SELECT count(*) FROM (SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2)`, ftsPhrase(pattern), max+1)
+		if err == nil {
+			counted, countedUpTo = n, max
+		}
+		return n, err
+	}
 	sorted := func(max int) ([]*admin.User, bool, error) {
-		ids, err := all(ctx, t, scanInt64, `SELECT rowid FROM users_fts WHERE users_fts MATCH $1 LIMIT $2`, ftsPhrase(pattern), max+1)
-		if err != nil || len(ids) > max {
+		n, err := count(max)
+		if err != nil || n > max {
 			return nil, false, err
 		}
-		list, _ := json.Marshal(ids)
-		a := append(slices.Clone(args), string(list), q.Limit)
-		query := `SELECT ` + userColumns + ` FROM users u WHERE ` + cond + ` AND u.rowid IN (SELECT value FROM json_each(` + param(len(a)-1) +
-			`)) ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		// The matches' sort keys come from user_keys (aliased u, so that
+		// cond applies as written): whole user rows are read for the page only.
+		a := append(slices.Clone(args), ftsPhrase(pattern), q.Limit)
+		query := `SELECT ` + userColumns + ` FROM users u WHERE u.rowid IN (SELECT u.r FROM users_fts f JOIN user_keys u ON u.r = f.rowid
+			WHERE f.users_fts MATCH ` + param(len(a)-1) + ` AND ` + cond + ` ORDER BY ` + order + ` LIMIT ` + param(len(a)) + `) ORDER BY ` + order
 		users, err := all(ctx, t, scanUser, query, a...)
 		return users, true, err
 	}
-	return walk, sorted
+	return walk, sorted, count
 }
 
-// postgresStages: walk reads the first bound rows of the sort order (the
-// planner walks the order's index; LIMIT keeps the substring filter out of
-// it) and keeps the matches, stopping at the page; sorted gathers up to
-// max+1 matching rows through the pg_trgm index (a bitmap scan), counts
+// postgresStages: walk reads the first bound entries of the sort order's
+// index (an index-only scan: the index carries the filtered columns and the
+// search text; LIMIT keeps the substring filter out of it), keeps the
+// matches and stops at the page, then reads the page's rows; sorted gathers
+// up to max+1 matches through the pg_trgm index (a bitmap scan), counts
 // them, and sorts the page out of them when there are at most max.
 func (t *tx) postgresStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, pattern string) (walkFunc, sortedFunc) {
 	like := func(a []any) (string, []any) {
 		c, v := t.d.substring(pattern, len(a)+1, false)
 		return c, append(a, v...)
 	}
+	keys := "u.id, " + strings.ReplaceAll(strings.ReplaceAll(order, " DESC", ""), ", u.id", "")
 	walk := func(bound int) ([]*admin.User, error) {
 		c, a := like(slices.Clone(args))
 		a = append(a, q.Limit)
-		if bound < 0 {
-			query := `SELECT ` + userColumns + ` FROM users u WHERE ` + cond + ` AND ` + c + ` ORDER BY ` + order + ` LIMIT ` + param(len(a))
-			return all(ctx, t, scanUser, query, a...)
+		inner := `SELECT u.id FROM users u WHERE ` + cond + ` AND ` + c + ` ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		if bound >= 0 {
+			inner = `SELECT u.id FROM (SELECT ` + keys + `, u.search FROM users u WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(bound) +
+				`) u WHERE ` + c + ` LIMIT ` + param(len(a))
 		}
-		query := `SELECT ` + userColumns + ` FROM (SELECT * FROM users u WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(bound) +
-			`) u WHERE ` + c + ` ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		query := `SELECT ` + userColumns + ` FROM users u WHERE u.tenant_id = $1 AND u.id IN (` + inner + `) ORDER BY ` + order
 		return all(ctx, t, scanUser, query, a...)
 	}
 	sorted := func(max int) ([]*admin.User, bool, error) {
 		c, a := like(slices.Clone(args))
 		a = append(a, q.Limit)
-		query := `WITH m AS MATERIALIZED (SELECT * FROM users u WHERE ` + cond + ` AND ` + c + ` LIMIT ` + strconv.Itoa(max+1) + `)
-			SELECT ` + userColumns + `, (SELECT count(*) FROM m) FROM m u ORDER BY ` + order + ` LIMIT ` + param(len(a))
+		query := `WITH m AS MATERIALIZED (SELECT ` + keys + ` FROM users u WHERE ` + cond + ` AND ` + c + ` LIMIT ` + strconv.Itoa(max+1) + `),
+			n AS (SELECT count(*) AS n FROM m),
+			p AS (SELECT u.id FROM m u ORDER BY ` + order + ` LIMIT ` + param(len(a)) + `)
+			SELECT ` + userColumns + `, n.n FROM p JOIN users u ON u.tenant_id = $1 AND u.id = p.id CROSS JOIN n ORDER BY ` + order
 		// The planner, trusting its estimate of the matches, would rather
 		// scan the table (or walk an index) than build the bitmap: only
 		// the trigram index is cheap when the matches are few.
@@ -452,16 +494,16 @@ type countingScanner struct {
 
 func (c countingScanner) Scan(dest ...any) error { return c.s.Scan(append(dest, c.n)...) }
 
-func scanInt64(s scanner) (int64, error) {
-	var n int64
-	err := s.Scan(&n)
-	return n, err
-}
-
 // grantedUsers is the condition that a user has a grant matching cond,
 // themselves or through one of their groups (R-U7's role and project filters).
 func grantedUsers(cond string) string {
 	return `(u.id IN (SELECT g.subject_id FROM grants g WHERE g.tenant_id = $1 AND g.subject_type = 'user' AND ` + cond + `)
 		OR u.id IN (SELECT m.user_id FROM grants g JOIN group_members m ON m.tenant_id = g.tenant_id AND m.group_id = g.subject_id
 			WHERE g.tenant_id = $1 AND g.subject_type = 'group' AND ` + cond + `))`
+}
+
+func scanInt64(s scanner) (int64, error) {
+	var n int64
+	err := s.Scan(&n)
+	return n, err
 }

@@ -18,11 +18,30 @@
     });
   }
 
-  // Selects and toggles that apply at once.
+  // Selects and toggles that apply at once. A select stepped through with
+  // the keyboard (arrow keys change its value at each step) applies on
+  // Enter or when focus leaves it, so that a keyboard user can reach any
+  // option; a choice made with the pointer applies at once.
+  function apply(el) {
+    delete el.dataset.pending;
+    el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+  }
+  var keyed = null;
+  document.addEventListener("keydown", function (e) {
+    var el = e.target;
+    if (!(el.tagName === "SELECT" && el.hasAttribute("data-autosubmit") && el.form)) return;
+    if (e.key === "Enter" && el.dataset.pending) { e.preventDefault(); apply(el); return; }
+    if (e.key !== "Tab" && e.key !== "Shift") keyed = el;
+  }, true);
+  document.addEventListener("pointerdown", function () { keyed = null; }, true);
+  document.addEventListener("focusout", function (e) {
+    var el = e.target;
+    if (el.dataset && el.dataset.pending && el.form) apply(el);
+  });
   document.addEventListener("change", function (e) {
     var el = e.target;
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
-      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+      if (el.tagName === "SELECT" && keyed === el) { el.dataset.pending = "1"; } else { apply(el); }
     }
     if (el.name === "user_id" || el.hasAttribute("data-select-all")) { updateSelection(el); }
   });
