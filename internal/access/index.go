@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Index is one tenant's authorization state in memory. Check, Effective and
@@ -134,7 +135,24 @@ func (ix *Index) CheckNow(userID, perm, resource string) Decision {
 }
 
 func (ix *Index) check(userID, perm, resource string, now int64) Decision {
-	e := ix.findUser(userID)
+	// The user's entry is the one read that is likely to miss every cache
+	// (a million users do not fit): ask for it first, then find the
+	// permission and the resource, which are small and cached, while it
+	// arrives; the answers keep the order of the checks below.
+	var e *userEntry
+	hi, lo, isUUID := parseUUID(userID)
+	if isUUID {
+		if h := ix.userTab.home(hi, lo); h != nil {
+			prefetch(unsafe.Pointer(h))
+		}
+	}
+	p, permOK := ix.permIdx[perm]
+	n, nodeOK := ix.node(resource)
+	if isUUID {
+		e = ix.userTab.find(hi, lo, 0)
+	} else if k, ok := ix.userIdx[userID]; ok {
+		e = ix.userTab.find(k.hi, k.lo, flagSynthetic)
+	}
 	if e == nil || e.meta&flagLive == 0 {
 		return Decision{Denial: UnknownUser}
 	}
@@ -151,21 +169,24 @@ func (ix *Index) check(userID, perm, resource string, now int64) Decision {
 			return Decision{Denial: CannotSignIn}
 		}
 	}
-	p, ok := ix.permIdx[perm]
-	if !ok {
+	if !permOK {
 		return Decision{Denial: UnknownPermission}
 	}
 	write := ix.permKinds[p] == KindWrite
 	if write && v.state.Type == ReadOnly {
 		return Decision{Denial: ReadOnlyUser}
 	}
-	n, ok := ix.node(resource)
-	if !ok {
+	if !nodeOK {
 		return Decision{Denial: UnknownResource}
 	}
 	if v.state.Type == Admin && strings.HasPrefix(perm, RosterPrefix) {
 		return Decision{Allowed: true, Reason: Reason{Rule: RuleAdminType}}
 	}
+	// sig, made at the first node with group grants, lets the intersection
+	// below pass over most groups the user is not in without searching
+	// their list.
+	var sig groupSig
+	signed := false
 	for n >= 0 {
 		if len(v.direct) > 0 {
 			if gi := ix.matchDirect(v.direct, n, p, write); gi >= 0 {
@@ -177,9 +198,15 @@ func (ix *Index) check(userID, perm, resource string, now int64) Decision {
 			gs := ix.nodes[n].groups
 			var gi, grp int32 = -1, -1
 			if v.g16 != nil {
-				gi, grp = matchGroups(ix, gs, v.g16, p, write)
+				if !signed {
+					sig, signed = signOf(v.g16), true
+				}
+				gi, grp = matchGroups(ix, gs, v.g16, &sig, p, write)
 			} else if v.g32 != nil {
-				gi, grp = matchGroups(ix, gs, v.g32, p, write)
+				if !signed {
+					sig, signed = signOf(v.g32), true
+				}
+				gi, grp = matchGroups(ix, gs, v.g32, &sig, p, write)
 			}
 			if gi >= 0 {
 				return Decision{Allowed: true, Reason: ix.reason(gi, ix.groupIDs[grp])}
@@ -249,7 +276,7 @@ func (ix *Index) matchDirect(direct []uint32, n, p int32, write bool) int32 {
 
 // matchGroups finds a grant in list to one of groups (sorted) that gives
 // p, walking the shorter list and searching the longer.
-func matchGroups[G uint16 | uint32](ix *Index, list []groupGrant, groups []G, p int32, write bool) (int32, int32) {
+func matchGroups[G uint16 | uint32](ix *Index, list []groupGrant, groups []G, sig *groupSig, p int32, write bool) (int32, int32) {
 	if len(groups) == 0 {
 		return -1, -1
 	}
@@ -257,7 +284,7 @@ func matchGroups[G uint16 | uint32](ix *Index, list []groupGrant, groups []G, p 
 		last := int32(groups[len(groups)-1])
 		for i := range list {
 			gg := &list[i]
-			if gg.group <= last && containsSorted(groups, G(gg.group)) && ix.gives(gg.role, p, write) {
+			if gg.group <= last && sig.has(gg.group) && containsSorted(groups, G(gg.group)) && ix.gives(gg.role, p, write) {
 				return gg.grant, gg.group
 			}
 		}
@@ -272,6 +299,21 @@ func matchGroups[G uint16 | uint32](ix *Index, list []groupGrant, groups []G, p 
 	}
 	return -1, -1
 }
+
+// groupSig is a 256-bit signature of a user's groups: a group whose bit
+// is clear is certainly not one of them. With 20 groups about one bit in
+// thirteen is set, so most groups a grant names are ruled out by one test
+// instead of a search of the user's list.
+type groupSig [4]uint64
+
+func signOf[G uint16 | uint32](groups []G) (s groupSig) {
+	for _, g := range groups {
+		s[g>>6&3] |= 1 << (g & 63)
+	}
+	return s
+}
+
+func (s *groupSig) has(g int32) bool { return s[g>>6&3]&(1<<(g&63)) != 0 }
 
 // searchGroup returns the first position in list whose group is >= g.
 func searchGroup(list []groupGrant, g int32) int {
@@ -288,6 +330,16 @@ func searchGroup(list []groupGrant, g int32) int {
 }
 
 func containsSorted[T uint16 | uint32](list []T, v T) bool {
+	if len(list) <= 32 {
+		// A short list is faster read through than searched: the loop's
+		// branch is predictable, a binary search's are not.
+		for _, g := range list {
+			if g >= v {
+				return g == v
+			}
+		}
+		return false
+	}
 	lo, hi := 0, len(list)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)

@@ -213,6 +213,15 @@ type userKey struct {
 
 func (e *userEntry) key() userKey { return userKey{e.hi, e.lo, e.meta & flagSynthetic} }
 
+// home is the entry where the probe for key (hi, lo) starts, or nil for an
+// empty table.
+func (t *userTable) home(hi, lo uint64) *userEntry {
+	if len(t.entries) == 0 {
+		return nil
+	}
+	return &t.entries[hashKey(hi, lo)&uint64(len(t.entries)-1)]
+}
+
 // findUser returns a user's entry, or nil.
 func (ix *Index) findUser(id string) *userEntry {
 	if hi, lo, ok := parseUUID(id); ok {

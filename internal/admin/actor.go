@@ -21,6 +21,11 @@ type Actor struct {
 	TokenID       string
 	TokenTenantID string
 	TokenRole     string
+
+	// tenant is the actor's own tenant as the session's statement read it
+	// at the start of the request, for the reads that need nothing fresher
+	// (tenantView): the check API then costs one statement a request.
+	tenant *Tenant
 }
 
 // The restrictions of a session.

@@ -67,8 +67,15 @@ func (s *Service) Check(ctx context.Context, slug string, reqs []CheckRequest) (
 }
 
 // tenantView loads a tenant and checks perm: one statement, outside a
-// transaction (the hot path of the check API).
+// transaction (the hot path of the check API), or none when the tenant is
+// the actor's own, read with their session for this request.
 func (s *Service) tenantView(ctx context.Context, slug string, perm Permission) (*Tenant, error) {
+	if a := ActorFrom(ctx); a != nil && a.tenant != nil && a.tenant.Slug == slug && !a.tenant.IsPlatform() && a.tenant.ID == a.TenantID {
+		if err := s.authorize(ctx, a.tenant, perm); err != nil {
+			return nil, err
+		}
+		return a.tenant, nil
+	}
 	var t *Tenant
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error

@@ -320,7 +320,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, *User
 		}
 	}
 	r := restrictionOf(t, u)
-	a := &Actor{UserID: u.ID, TenantID: u.TenantID, Username: u.Username, Type: u.Type, SessionID: sess.ID, Restricted: r != "", Restriction: r}
+	a := &Actor{UserID: u.ID, TenantID: u.TenantID, Username: u.Username, Type: u.Type, SessionID: sess.ID, Restricted: r != "", Restriction: r, tenant: t}
 	return a, u, nil
 }
 

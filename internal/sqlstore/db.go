@@ -27,6 +27,7 @@ type DB struct {
 	dialect dialect
 	write   *sql.DB // SQLite: one connection, so one writer at a time
 	read    *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
+	reads   querier // what Read runs its statement on (SQLite: prepared once)
 	limits  searchLimits
 	dsn     string
 }
@@ -50,7 +51,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 		}
-		return &DB{dialect: postgres{}, write: db, read: db, limits: defaultSearchLimits, dsn: dsn}, nil
+		// pgx keeps its own cache of prepared statements per connection.
+		return &DB{dialect: postgres{}, write: db, read: db, reads: db, limits: defaultSearchLimits, dsn: dsn}, nil
 	}
 	path, err := filepath.Abs(dsn)
 	if err != nil {
@@ -80,12 +82,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: sqlite{}, write: w, read: r, limits: defaultSearchLimits}, nil
+	return &DB{dialect: sqlite{}, write: w, read: r, reads: &preparedReads{db: r, stmts: map[string]*sql.Stmt{}}, limits: defaultSearchLimits}, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	if p, ok := db.reads.(*preparedReads); ok {
+		err = p.close()
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -140,7 +146,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(admi
 // statement, which is consistent by itself and spares the round trips of
 // BEGIN and COMMIT.
 func (db *DB) Read(ctx context.Context, fn func(admin.Tx) error) error {
-	return fn(&tx{tx: db.read, d: db.dialect, limits: db.limits})
+	return fn(&tx{tx: db.reads, d: db.dialect, limits: db.limits})
 }
 
 // querier is what tx runs statements on: a transaction, or a pool for Read.
