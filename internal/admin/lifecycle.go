@@ -36,6 +36,9 @@ func (s *Service) UpdateUser(ctx context.Context, slug, id string, p UserPatch) 
 		if err := s.applyPatch(ctx, tx, t, u, p, self); err != nil {
 			return err
 		}
+		if p.Unlock {
+			u.Locked, u.FailedSignIns, u.LockedUntil, u.Lockouts = false, 0, nil, 0
+		}
 		u.UpdatedAt = s.clock.Now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return userConflict(err, u)

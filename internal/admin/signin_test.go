@@ -169,6 +169,28 @@ func TestLockoutAfterTheTenantsThresholdAndUnlock(t *testing.T) {
 			t.Errorf("audit: %s on %s by %s, want user.unlocked on mia by staff", e.Action, e.TargetName, e.ActorName)
 		}
 		f.MustSignIn(f.slug, "mia", userPassword)
+
+		// An edit that lifts the lock (the console's dialog) does it in
+		// its own transaction: all of it, or none of it.
+		wrong()
+		wrong()
+		wrong()
+		wantFailures(3, true)
+		_, err = f.svc.UpdateUser(f.staff, f.slug, mia.ID, admin.UserPatch{Email: ptr("not an address"), Unlock: true})
+		wantErr(t, err, admin.KindInvalid, "invalid_email")
+		wantFailures(3, true)
+		got, err = f.svc.UpdateUser(f.staff, f.slug, mia.ID, admin.UserPatch{FirstName: ptr("Mía"), Unlock: true})
+		wantOK(t, "UpdateUser with Unlock", err)
+		if got.Locked || got.FirstName != "Mía" {
+			t.Errorf("UpdateUser with Unlock returned locked %v, first name %q", got.Locked, got.FirstName)
+		}
+		wantFailures(0, false)
+		e := f.lastAudit(f.slug)
+		after, _ := e.Details["after"].(map[string]any)
+		if e.Action != "user.updated" || after["locked"] != false || after["first_name"] != "Mía" {
+			t.Errorf("audit: %s %v, want user.updated with locked and first name after", e.Action, e.Details)
+		}
+		f.MustSignIn(f.slug, "mia", userPassword)
 	})
 }
 

@@ -52,6 +52,9 @@ type UserPatch struct {
 	// Access, when set, changes the user's groups and grants in the same
 	// transaction, as ChangeUserAccess does (the console's edit dialog).
 	Access *UserAccessChange
+	// Unlock lifts a lockout in the same transaction, as UnlockUser does
+	// (the dialog's cleared "locked" box).
+	Unlock bool
 }
 
 // UserFilter is the caller's view of a user search (R-U7).

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -215,5 +216,42 @@ func TestConsoleUsersPagerGoesBack(t *testing.T) {
 	// An action from page 3 comes back to page 3 with its way back.
 	if l := link(p3.body, "page-first"); l == "" {
 		t.Fatal("page 3 has no first-page link")
+	}
+}
+
+// TestConsoleDialogUnlocksWithTheRestOfTheEdit clears the dialog's
+// "locked" box: the lock is lifted in the same transaction as the other
+// fields, so a refused save leaves the user locked, and a good one
+// unlocks and saves at once.
+func TestConsoleDialogUnlocksWithTheRestOfTheEdit(t *testing.T) {
+	e := mustEnv(t)
+	e.mustTenant(t, "lock")
+	e.mustAdmin(t, "lock", "ines", "passphrase of the lock admin", "")
+	lou := e.mustUser(t, "lock", "lou", admin.TypeStandard, "lou's first passphrase")
+	for range 5 {
+		e.svc.SignIn(context.Background(), admin.Credentials{Tenant: "lock", Username: "lou", Password: "not lou's passphrase"})
+	}
+	if u, _ := e.svc.GetUser(e.staff(), "lock", lou.ID); !u.Locked {
+		t.Fatal("lou is not locked after five wrong passwords")
+	}
+	b := e.client(t)
+	b.signIn("lock", "ines", "passphrase of the lock admin")
+	page := "/t/lock/users"
+	if a := b.get(page + "?edit=" + lou.ID); !strings.Contains(a.body, `name="locked_shown"`) {
+		t.Fatalf("the dialog of a locked user has no locked box\n%.4000s", a.body)
+	}
+	form := url.Values{"csrf": {b.csrf(page)}, "locked_shown": {"1"}, "email": {"not an address"}, "first_name": {"Louis"}}
+	if a := b.post(page+"/"+lou.ID, form); a.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a save with a bad address: %d", a.status)
+	}
+	if u, _ := e.svc.GetUser(e.staff(), "lock", lou.ID); !u.Locked || u.FirstName == "Louis" {
+		t.Fatalf("a refused save changed lou: locked %v, first name %q", u.Locked, u.FirstName)
+	}
+	form.Set("email", "lou@lock.test")
+	if a := b.post(page+"/"+lou.ID, form); a.status != http.StatusSeeOther {
+		t.Fatalf("the save: %d\n%.3000s", a.status, a.body)
+	}
+	if u, _ := e.svc.GetUser(e.staff(), "lock", lou.ID); u.Locked || u.FirstName != "Louis" {
+		t.Fatalf("after the save lou is locked %v, first name %q", u.Locked, u.FirstName)
 	}
 }

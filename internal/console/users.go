@@ -366,12 +366,13 @@ func (c *Console) editUser(w http.ResponseWriter, r *http.Request) error {
 			p.Access, fields = &change, fs
 		}
 	}
+	if locked := flag("locked"); u.Locked && locked != nil && !*locked {
+		// The seed's "clear the check box to let the user sign in": in
+		// the same transaction as the rest of the dialog.
+		p.Unlock = true
+	}
 	if err == nil {
 		_, err = c.svc.UpdateUser(r.Context(), slug, id, p)
-	}
-	if unlock := flag("locked"); err == nil && u.Locked && unlock != nil && !*unlock {
-		// The seed's "clear the check box to let the user sign in".
-		_, err = c.svc.UnlockUser(r.Context(), slug, id)
 	}
 	state := listState(r.PostFormValue("back"))
 	if err != nil {

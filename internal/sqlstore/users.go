@@ -341,8 +341,9 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 	pattern := searchPattern(q.Q)
 	cond := strings.Join(where, " AND ")
 	walk, sorted, count := t.sqliteStages(ctx, q, cond, args, order, cover, pattern)
+	var estimate func() (float64, error)
 	if t.d.name() == "postgres" {
-		walk, sorted = t.postgresStages(ctx, q, cond, args, order, pattern)
+		walk, sorted, estimate = t.postgresStages(ctx, q, cond, args, order, pattern)
 		count = nil
 	}
 	lim := t.limits
@@ -367,6 +368,20 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 			}
 		}
 		sortedFirst = m <= lim.Many && (m == 0 || q.Limit*n/m > lim.Long/2)
+	}
+	if sortedFirst && estimate != nil {
+		// PostgreSQL cannot count its trigram matches without visiting
+		// each one, but its statistics hold a sample of the search texts:
+		// a query that matches a good share of the sample has matches
+		// spread widely enough (or in runs short enough) that walking on
+		// is cheaper than sorting them all.
+		share, err := estimate()
+		if err != nil {
+			return nil, err
+		}
+		if share > 0 && float64(q.Limit)/share <= float64(lim.Long/2) {
+			sortedFirst = false
+		}
 	}
 	if sortedFirst {
 		if users, ok, err := sorted(lim.Many); err != nil || ok {
@@ -443,7 +458,7 @@ func (t *tx) sqliteStages(ctx context.Context, q admin.UserQuery, cond string, a
 // matches and stops at the page, then reads the page's rows; sorted gathers
 // up to max+1 matches through the pg_trgm index (a bitmap scan), counts
 // them, and sorts the page out of them when there are at most max.
-func (t *tx) postgresStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, pattern string) (walkFunc, sortedFunc) {
+func (t *tx) postgresStages(ctx context.Context, q admin.UserQuery, cond string, args []any, order, pattern string) (walkFunc, sortedFunc, func() (float64, error)) {
 	like := func(a []any) (string, []any) {
 		c, v := t.d.substring(pattern, len(a)+1, false)
 		return c, append(a, v...)
@@ -483,7 +498,21 @@ func (t *tx) postgresStages(ctx context.Context, q admin.UserQuery, cond string,
 		}
 		return users, true, nil
 	}
-	return walk, sorted
+	// estimate is the share of the statistics' sample of search texts
+	// (migration 0006 keeps 1,000) that q matches; 0 when there is no
+	// usable sample (a table never analysed, or too small to have one).
+	estimate := func() (float64, error) {
+		var hits, samples int
+		err := t.tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE s LIKE $1 ESCAPE '\'), count(*)
+			FROM pg_stats p CROSS JOIN LATERAL unnest(p.histogram_bounds::text::text[]) s
+			WHERE p.schemaname = current_schema() AND p.tablename = 'users' AND p.attname = 'search'`,
+			"%"+escapeLike(pattern)+"%").Scan(&hits, &samples)
+		if err != nil || samples < 200 {
+			return 0, t.d.mapError(err)
+		}
+		return float64(hits) / float64(samples), nil
+	}
+	return walk, sorted, estimate
 }
 
 // countingScanner scans one more column, a count, after the row's own.
