@@ -119,6 +119,18 @@ func (e *env) mustUser(tb testing.TB, slug, username string, typ admin.UserType,
 	return u
 }
 
+// mustLock locks a user out by wrong passwords (five: more than the
+// tenant's threshold).
+func (e *env) mustLock(tb testing.TB, slug string, u *admin.User) {
+	tb.Helper()
+	for range 5 {
+		e.svc.SignIn(context.Background(), admin.Credentials{Tenant: slug, Username: u.Username, Password: "not " + u.Username + "'s passphrase"})
+	}
+	if u, _ := e.svc.GetUser(e.staff(), slug, u.ID); !u.Locked {
+		tb.Fatalf("%s is not locked after five wrong passwords", u.Username)
+	}
+}
+
 // chromium finds the browser the tests drive.
 func chromium() string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
