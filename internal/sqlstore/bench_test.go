@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -264,7 +265,24 @@ func BenchmarkUserSearch(b *testing.B) {
 	}
 	for _, engine := range sqltest.Engines {
 		b.Run(engine, func(b *testing.B) {
-			db, _ := openBenchDB(b, engine)
+			db, tenant := openBenchDB(b, engine)
+			if os.Getenv("ROSTER_BENCH_BLOCKS") == "off" {
+				db.UseSearchBlocks(256, 2000, 48) // and never built: the ordinary stages alone
+			} else {
+				// The search blocks a large tenant's first searches build in
+				// the background (blocks.go), built here at once.
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				start := time.Now()
+				if err := db.BuildSearchBlocks(context.Background(), tenant.ID); err != nil {
+					b.Fatal(err)
+				}
+				took := time.Since(start)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				fmt.Printf("%s: search blocks built in %v, %.1f MB\n", engine, took.Round(time.Millisecond), float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+			}
 			svc := admin.New(admin.Config{Store: db, Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})})
 			ctx := staffCtx()
 			for _, fc := range filters {

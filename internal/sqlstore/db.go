@@ -29,6 +29,8 @@ type DB struct {
 	read    *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
 	reads   querier // what Read runs its statement on (SQLite: prepared once)
 	limits  searchLimits
+	blocks  *searchBlocks
+	sample  searchSampleCache // PostgreSQL's sample of search texts (users.go)
 	dsn     string
 }
 
@@ -52,7 +54,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 		}
 		// pgx keeps its own cache of prepared statements per connection.
-		return &DB{dialect: postgres{}, write: db, read: db, reads: db, limits: defaultSearchLimits, dsn: dsn}, nil
+		return &DB{dialect: postgres{}, write: db, read: db, reads: db, limits: defaultSearchLimits, blocks: newSearchBlocks(), dsn: dsn}, nil
 	}
 	path, err := filepath.Abs(dsn)
 	if err != nil {
@@ -82,7 +84,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: sqlite{}, write: w, read: r, reads: &preparedReads{db: r, stmts: map[string]*sql.Stmt{}}, limits: defaultSearchLimits}, nil
+	return &DB{dialect: sqlite{}, write: w, read: r, reads: &preparedReads{db: r, stmts: map[string]*sql.Stmt{}}, limits: defaultSearchLimits, blocks: newSearchBlocks()}, nil
 }
 
 // Close closes the database.
@@ -139,14 +141,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(admi
 			err = db.dialect.mapError(fmt.Errorf("commit: %w", err))
 		}
 	}()
-	return fn(&tx{tx: t, d: db.dialect, limits: db.limits})
+	return fn(&tx{tx: t, d: db.dialect, limits: db.limits, db: db})
 }
 
 // Read runs fn outside a transaction, on the readers: for a read of one
 // statement, which is consistent by itself and spares the round trips of
 // BEGIN and COMMIT.
 func (db *DB) Read(ctx context.Context, fn func(admin.Tx) error) error {
-	return fn(&tx{tx: db.reads, d: db.dialect, limits: db.limits})
+	return fn(&tx{tx: db.reads, d: db.dialect, limits: db.limits, db: db})
 }
 
 // querier is what tx runs statements on: a transaction, or a pool for Read.
@@ -161,6 +163,7 @@ type tx struct {
 	tx      querier
 	d       dialect
 	limits  searchLimits
+	db      *DB      // for what outlives a transaction (search blocks)
 	touched []string // tenants whose access changed (AccessChanged)
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"roster/internal/admin"
 )
@@ -15,6 +16,9 @@ func (db *DB) SetSearchLimits(short, long, many int) {
 // SearchShare is PostgreSQL's estimate of the share of users whose search
 // text q matches, from its statistics' sample (0 without one).
 func (db *DB) SearchShare(q string) (float64, error) {
+	db.sample.mu.Lock()
+	db.sample.at = time.Time{}
+	db.sample.mu.Unlock()
 	var share float64
 	err := db.View(context.Background(), func(atx admin.Tx) error {
 		var err error
@@ -24,3 +28,12 @@ func (db *DB) SearchShare(q string) (float64, error) {
 	})
 	return share, err
 }
+
+// UseSearchBlocks sets small search blocks (size users each) that are
+// never built in the background, and drops those built so far.
+func (db *DB) UseSearchBlocks(size, maxChanged, maxWalk int) {
+	db.setBlockSettings(blockSettings{MinUsers: 1 << 30, Size: size, MaxBlocks: 1 << 20, MaxChanged: maxChanged, MaxWalk: maxWalk})
+}
+
+// BlockAnswers counts the searches the search blocks have answered.
+func (db *DB) BlockAnswers() int64 { return db.blocks.answered.Load() }

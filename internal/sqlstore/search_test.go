@@ -94,14 +94,8 @@ func TestSearchPagesMatchAPlainEvaluation(t *testing.T) {
 		err = db.Update(ctx, func(tx admin.Tx) error {
 			kept := users[:0]
 			for i, u := range users {
-				switch i % 7 {
-				case 0:
-					u.FirstName, u.LastName = "Kimberly", "Quist"
-				case 1:
-					u.Email = fmt.Sprintf("moved%d@kimchi.test", i)
-				case 2:
-					u.Status, u.Type = admin.StatusActive, admin.TypeAdmin
-				case 3:
+				rewrite(u, i%7, "Kimberly", "Quist", fmt.Sprintf("moved%d@kimchi.test", i))
+				if i%7 == 3 {
 					if err := tx.DeleteUser(ctx, tid, u.ID); err != nil {
 						return err
 					}
@@ -175,6 +169,19 @@ func checkSearch(t *testing.T, db *sqlstore.DB, tid string, users []*admin.User,
 	}
 }
 
+// rewrite changes a user by kind: 0 a new name, 1 a new address, 2 a new
+// status and type; other kinds leave the user as they are.
+func rewrite(u *admin.User, kind int, first, last, email string) {
+	switch kind {
+	case 0:
+		u.FirstName, u.LastName = first, last
+	case 1:
+		u.Email = email
+	case 2:
+		u.Status, u.Type = admin.StatusActive, admin.TypeAdmin
+	}
+}
+
 // plainSearch is the reference: filter, then sort by the key and the id.
 func plainSearch(users []*admin.User, q admin.UserQuery) []string {
 	var out []*admin.User
@@ -214,3 +221,117 @@ func plainSearch(users []*admin.User, q admin.UserQuery) []string {
 }
 
 func head(s []string) []string { return s[:min(len(s), 8)] }
+
+// TestSearchBlocksMatchAPlainEvaluation builds small search blocks over a
+// tenant whose matches come in runs of the sort orders, and checks every
+// page against the plain evaluation: first as built, then after users are
+// renamed, added and deleted (searched apart until the next build), then
+// with more changes than the blocks take (the ordinary stages answer), and
+// built again.
+func TestSearchBlocksMatchAPlainEvaluation(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		tid := MustTenant(t, db, "blocks", 0)
+		firsts := []string{"Ada", "Sam", "Samir", "Yui", "Zoe"}
+		lasts := []string{"Kim", "Smith", "Tanaka", "Joakim", "Smithers", "Osamu"}
+		var users []*admin.User
+		insert := func(tx admin.Tx, i int, first, last string) error {
+			at := t0.Add(time.Duration(i%53) * time.Minute)
+			u := &admin.User{
+				ID: fmt.Sprintf("b-%05d", i), TenantID: tid, Username: fmt.Sprintf("%s.%s.%d", strings.ToLower(first), strings.ToLower(last), i),
+				Email:     fmt.Sprintf("%s.%s%d@%s.test", strings.ToLower(first[:1]), strings.ToLower(last), i, []string{"example", "sample"}[i%2]),
+				FirstName: first, LastName: last, Locale: "en", Type: admin.TypeStandard, Auth: admin.AuthPassword,
+				Status: []admin.Status{admin.StatusActive, admin.StatusPending, admin.StatusDeactivated}[i%3], CreatedAt: at, UpdatedAt: at,
+			}
+			users = append(users, u)
+			return tx.InsertUser(ctx, u)
+		}
+		err := db.Update(ctx, func(tx admin.Tx) error {
+			for i := range 900 {
+				if err := insert(tx, i, firsts[(i*7)%len(firsts)], lasts[(i/3)%len(lasts)]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sorts := []admin.UserSort{admin.SortUsername, admin.SortUsernameDesc, admin.SortEmail, admin.SortName, admin.SortCreated, admin.SortCreatedDesc}
+		queries := []admin.UserQuery{
+			{Q: "sam"}, {Q: "smith"}, {Q: "kim"}, {Q: "osamu"}, {Q: "zzz"}, {Q: "ample"},
+			{Q: "smith", Statuses: []admin.Status{admin.StatusPending}}, {Q: "sam", Type: admin.TypeAdmin},
+		}
+		lim := [3]int{1, 1, 1} // after a one-entry walk, the blocks; else sort nothing, walk all
+		db.SetSearchLimits(lim[0], lim[1], lim[2])
+		checkAll := func(what string, wantBlocks bool) {
+			t.Helper()
+			before := db.BlockAnswers()
+			for _, base := range queries {
+				for _, s := range sorts {
+					checkSearch(t, db, tid, users, lim, base, s)
+				}
+			}
+			if answered := db.BlockAnswers() > before; answered != wantBlocks {
+				t.Errorf("%s: the blocks answered %v, want %v", what, answered, wantBlocks)
+			}
+		}
+		db.UseSearchBlocks(11, 100, 1000)
+		if err := db.BuildSearchBlocks(ctx, tid); err != nil {
+			t.Fatal(err)
+		}
+		checkAll("as built", true)
+
+		// Writes after the build: their users are searched apart.
+		err = db.Update(ctx, func(tx admin.Tx) error {
+			for i, u := range users[:40] {
+				rewrite(u, i%4, "Samantha", "Quist", fmt.Sprintf("smith.moved%d@osamu.test", i))
+				if i%4 < 3 {
+					if err := tx.UpdateUser(ctx, u); err != nil {
+						return err
+					}
+				}
+			}
+			for i := 900; i < 920; i++ {
+				if err := insert(tx, i, "Sam", "Aaberg"); err != nil {
+					return err
+				}
+			}
+			for _, u := range users[100:110] {
+				if err := tx.DeleteUser(ctx, tid, u.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = slices.DeleteFunc(users, func(u *admin.User) bool { return u.ID >= "b-00100" && u.ID < "b-00110" })
+		queries = append(queries, admin.UserQuery{Q: "quist"}, admin.UserQuery{Q: "aaberg"})
+		checkAll("after writes", true)
+
+		// More changes than the blocks take: the ordinary stages answer.
+		db.UseSearchBlocks(11, 5, 1000)
+		if err := db.BuildSearchBlocks(ctx, tid); err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx admin.Tx) error {
+			for _, u := range users[200:210] {
+				u.LastName = "Smithson"
+				if err := tx.UpdateUser(ctx, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAll("after too many writes", false)
+		if err := db.BuildSearchBlocks(ctx, tid); err != nil {
+			t.Fatal(err)
+		}
+		checkAll("built again", true)
+	})
+}

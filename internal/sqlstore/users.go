@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -230,6 +231,10 @@ type searchLimits struct{ Short, Long, Many int }
 // scan), so both take the same stages.
 var defaultSearchLimits = searchLimits{Short: 2000, Long: 20000, Many: 20000}
 
+// fewMatches is how many trigram matches are cheap enough to sort (a few
+// milliseconds) that the search blocks are not worth consulting.
+const fewMatches = 2000
+
 // searchPattern is what a query looks for in the search text: any
 // substring for three characters or more; for one or two, the start of a
 // word (username, first or last name, e-mail), which an index can serve and
@@ -351,16 +356,41 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 	if err != nil || len(users) == q.Limit {
 		return users, err
 	}
-	sortedFirst := len(users) == 0 || q.Limit*lim.Short/len(users) > lim.Long
+	// What the trigram index says of the number of matches: SQLite counts
+	// them (after a first walk that met none; up to Many+1), PostgreSQL,
+	// which cannot count without visiting each, estimates their share
+	// from its statistics' sample of the search texts.
+	m, share := -1, -1.0
 	if len(users) == 0 && count != nil {
-		// Where the matches can be counted cheaply (SQLite's trigram
-		// index), a first walk that met none may just have been unlucky:
-		// matches spread through a tenant of N users fill a page within
-		// about Limit·N/M entries.
-		m, err := count(lim.Many)
-		if err != nil {
+		if m, err = count(lim.Many); err != nil {
 			return nil, err
 		}
+	}
+	if estimate != nil {
+		if share, err = estimate(); err != nil {
+			return nil, err
+		}
+	}
+	// Unless the first walk met matches enough to promise a page soon, or
+	// the matches are so few that sorting them is cheap, a large tenant's
+	// search blocks (blocks.go) lead to the page through the parts of the
+	// order that can hold a match.
+	few := (m >= 0 && m <= fewMatches) || share == 0
+	promising := len(users) > 0 && q.Limit*lim.Short/len(users) <= lim.Long
+	if !few && !promising {
+		if tenantID, ok := args[0].(string); ok {
+			if tb := t.blocksFor(ctx, tenantID); tb != nil {
+				if users, ok, err := t.blockSearch(ctx, tb, q, cond, args, order, cover, pattern); err != nil || ok {
+					return users, err
+				}
+			}
+		}
+	}
+	sortedFirst := len(users) == 0 || q.Limit*lim.Short/len(users) > lim.Long
+	if m >= 0 {
+		// A first walk that met none may just have been unlucky: matches
+		// spread through a tenant of N users fill a page within about
+		// Limit·N/M entries.
 		var n int
 		if m > 0 && m <= lim.Many {
 			if n, err = one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, args[0]); err != nil {
@@ -369,19 +399,14 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 		}
 		sortedFirst = m <= lim.Many && (m == 0 || q.Limit*n/m > lim.Long/2)
 	}
-	if sortedFirst && estimate != nil {
-		// PostgreSQL cannot count its trigram matches without visiting
-		// each one, but its statistics hold a sample of the search texts:
-		// a query that matches a good share of the sample has matches
-		// spread widely enough (or in runs short enough) that walking on
-		// is cheaper than sorting them all.
-		share, err := estimate()
-		if err != nil {
-			return nil, err
-		}
-		if share > 0 && float64(q.Limit)/share <= float64(lim.Long/2) {
-			sortedFirst = false
-		}
+	narrow := q.Type != "" || q.Group != "" || q.Role != "" || q.Project != "" || q.Expired != nil || len(q.Statuses) == 1
+	if sortedFirst && !narrow && share > 0 && float64(q.Limit)/share <= float64(lim.Long/2) {
+		// A query that matches a good share of PostgreSQL's sample has
+		// matches spread widely enough (or in runs short enough) that
+		// walking on is cheaper than sorting them all. Not so with a
+		// narrowing filter: the sample says nothing of it, and the sort
+		// reads only the matches the filter's index lets through.
+		sortedFirst = false
 	}
 	if sortedFirst {
 		if users, ok, err := sorted(lim.Many); err != nil || ok {
@@ -499,18 +524,20 @@ func (t *tx) postgresStages(ctx context.Context, q admin.UserQuery, cond string,
 		return users, true, nil
 	}
 	// estimate is the share of the statistics' sample of search texts
-	// (migration 0006 keeps 1,000) that q matches; 0 when there is no
+	// (migration 0006 keeps 1,000) that q matches; -1 when there is no
 	// usable sample (a table never analysed, or too small to have one).
 	estimate := func() (float64, error) {
-		var hits, samples int
-		err := t.tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE s LIKE $1 ESCAPE '\'), count(*)
-			FROM pg_stats p CROSS JOIN LATERAL unnest(p.histogram_bounds::text::text[]) s
-			WHERE p.schemaname = current_schema() AND p.tablename = 'users' AND p.attname = 'search'`,
-			"%"+escapeLike(pattern)+"%").Scan(&hits, &samples)
-		if err != nil || samples < 200 {
-			return 0, t.d.mapError(err)
+		texts, err := t.searchSample(ctx)
+		if err != nil || len(texts) < 200 {
+			return -1, err
 		}
-		return float64(hits) / float64(samples), nil
+		hits := 0
+		for _, s := range texts {
+			if strings.Contains(s, pattern) {
+				hits++
+			}
+		}
+		return float64(hits) / float64(len(texts)), nil
 	}
 	return walk, sorted, estimate
 }
@@ -535,4 +562,35 @@ func scanInt64(s scanner) (int64, error) {
 	var n int64
 	err := s.Scan(&n)
 	return n, err
+}
+
+// searchSample is PostgreSQL's sample of the search texts (the histogram
+// of users.search in pg_stats), read at most every sampleMaxAge by a
+// process: reading and unpacking it costs milliseconds, testing a pattern
+// against it in memory microseconds.
+func (t *tx) searchSample(ctx context.Context) ([]string, error) {
+	if t.db == nil {
+		return nil, nil
+	}
+	c := &t.db.sample
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() || time.Since(c.at) > sampleMaxAge {
+		texts, err := all(ctx, t, scanString, `SELECT s FROM pg_stats p CROSS JOIN LATERAL unnest(p.histogram_bounds::text::text[]) s
+			WHERE p.schemaname = current_schema() AND p.tablename = 'users' AND p.attname = 'search'`)
+		if err != nil {
+			return nil, err
+		}
+		c.texts, c.at = texts, time.Now()
+	}
+	return c.texts, nil
+}
+
+const sampleMaxAge = 5 * time.Minute
+
+// searchSampleCache holds searchSample's last reading.
+type searchSampleCache struct {
+	mu    sync.Mutex
+	texts []string
+	at    time.Time
 }
