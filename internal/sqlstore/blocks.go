@@ -68,6 +68,7 @@ func newSearchBlocks() *searchBlocks {
 // tenantBlocks are one tenant's blocks, immutable once built but for the
 // set of users written since.
 type tenantBlocks struct {
+	builtAt time.Time
 	version int64                  // the tenant's access_version when the build began
 	orders  map[string]*blockOrder // by sort column (sortColumns' col)
 
@@ -142,6 +143,11 @@ func (t *tx) blocksFor(ctx context.Context, tenantID string) *tenantBlocks {
 		if ok, err := tb.catchUp(ctx, t, tenantID, sb.set.MaxChanged); err == nil && ok {
 			return tb
 		}
+		if time.Since(tb.builtAt) < minRebuild {
+			// A tenant written this much is not read again at once: the
+			// ordinary stages answer until the pause is over.
+			return nil
+		}
 	}
 	n, err := one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, tenantID)
 	if err == nil && n >= sb.set.MinUsers {
@@ -205,7 +211,7 @@ func (sb *searchBlocks) startBuild(db *DB, tenantID string) {
 	go func() {
 		start := time.Now()
 		err := db.BuildSearchBlocks(context.Background(), tenantID)
-		if err != nil && !errors.Is(err, errClosed) {
+		if err != nil && !db.closed.Load() {
 			slog.Warn("building the search blocks failed; searches take the ordinary stages", "tenant_id", tenantID, "err", err)
 		} else if err == nil {
 			slog.Info("search blocks built", "tenant_id", tenantID, "took", time.Since(start).Round(time.Millisecond))
@@ -216,7 +222,8 @@ func (sb *searchBlocks) startBuild(db *DB, tenantID string) {
 	}()
 }
 
-var errClosed = errors.New("database closed")
+// minRebuild is the least time between two builds of a tenant's blocks.
+const minRebuild = 5 * time.Minute
 
 // BuildSearchBlocks builds (again) the search blocks of a tenant and
 // installs them. It runs in the background when a search first needs them;
@@ -239,7 +246,7 @@ func (db *DB) BuildSearchBlocks(ctx context.Context, tenantID string) error {
 			return err
 		}
 		size := max(set.Size, (n+set.MaxBlocks-1)/max(set.MaxBlocks, 1))
-		tb := &tenantBlocks{version: version, seen: version, changed: map[string]struct{}{}, orders: map[string]*blockOrder{}}
+		tb := &tenantBlocks{builtAt: time.Now(), version: version, seen: version, changed: map[string]struct{}{}, orders: map[string]*blockOrder{}}
 		for _, col := range blockColumns() {
 			bo, err := t.buildOrder(ctx, tenantID, col, size)
 			if err != nil {

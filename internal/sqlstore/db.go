@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -31,6 +32,7 @@ type DB struct {
 	limits  searchLimits
 	blocks  *searchBlocks
 	sample  searchSampleCache // PostgreSQL's sample of search texts (users.go)
+	closed  atomic.Bool
 	dsn     string
 }
 
@@ -89,6 +91,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	var err error
 	if p, ok := db.reads.(*preparedReads); ok {
 		err = p.close()

@@ -37,3 +37,17 @@ func (db *DB) UseSearchBlocks(size, maxChanged, maxWalk int) {
 
 // BlockAnswers counts the searches the search blocks have answered.
 func (db *DB) BlockAnswers() int64 { return db.blocks.answered.Load() }
+
+// BuildSearchBlocksOnNeed lets a tenant of minUsers or more have its
+// search blocks built in the background by the first search that needs
+// them, as in production.
+func (db *DB) BuildSearchBlocksOnNeed(minUsers int) {
+	db.setBlockSettings(blockSettings{MinUsers: minUsers, Size: 4, MaxBlocks: 1 << 20, MaxChanged: 100, MaxWalk: 1000})
+}
+
+// HasSearchBlocks reports whether a tenant's search blocks are built.
+func (db *DB) HasSearchBlocks(tenantID string) bool {
+	db.blocks.mu.Lock()
+	defer db.blocks.mu.Unlock()
+	return db.blocks.tenants[tenantID] != nil
+}

@@ -335,3 +335,44 @@ func TestSearchBlocksMatchAPlainEvaluation(t *testing.T) {
 		checkAll("built again", true)
 	})
 }
+
+// TestSearchBuildsBlocksInTheBackground: a large enough tenant's first
+// search that needs blocks starts their build and is answered without
+// them; later searches use them.
+func TestSearchBuildsBlocksInTheBackground(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		tid := MustTenant(t, db, "background", 0)
+		var users []*admin.User
+		err := db.Update(ctx, func(tx admin.Tx) error {
+			for i := range 60 {
+				u := &admin.User{ID: fmt.Sprintf("g-%03d", i), TenantID: tid, Username: fmt.Sprintf("%s%03d", []string{"ann", "sam"}[i/50], i),
+					Email: fmt.Sprintf("u%d@example.test", i), Locale: "en", Type: admin.TypeStandard, Auth: admin.AuthPassword,
+					Status: admin.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+				users = append(users, u)
+				if err := tx.InsertUser(ctx, u); err != nil {
+					return err
+				}
+			}
+			return tx.AddSeats(ctx, tid, 60)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lim := [3]int{1, 1, 1}
+		db.SetSearchLimits(lim[0], lim[1], lim[2])
+		db.BuildSearchBlocksOnNeed(50)
+		q := admin.UserQuery{Q: "sam"}
+		checkSearch(t, db, tid, users, lim, q, admin.SortUsername)
+		for deadline := time.Now().Add(10 * time.Second); !db.HasSearchBlocks(tid); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("no search blocks 10 s after a search that needed them")
+			}
+		}
+		before := db.BlockAnswers()
+		checkSearch(t, db, tid, users, lim, q, admin.SortUsername)
+		if db.BlockAnswers() == before {
+			t.Error("the search after the build did not use the blocks")
+		}
+	})
+}

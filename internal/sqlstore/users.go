@@ -375,7 +375,7 @@ func (t *tx) searchStaged(ctx context.Context, q admin.UserQuery, where []string
 	// the matches are so few that sorting them is cheap, a large tenant's
 	// search blocks (blocks.go) lead to the page through the parts of the
 	// order that can hold a match.
-	few := (m >= 0 && m <= fewMatches) || share == 0
+	few := (m >= 0 && m <= min(fewMatches, lim.Many)) || share == 0
 	promising := len(users) > 0 && q.Limit*lim.Short/len(users) <= lim.Long
 	if !few && !promising {
 		if tenantID, ok := args[0].(string); ok {
