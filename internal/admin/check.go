@@ -199,3 +199,19 @@ func (s *Service) WhoHolds(ctx context.Context, slug, typ, key, perm string, lim
 	}
 	return out, nil
 }
+
+// ActorMay reports, for each resource of refs ("type:key"), whether the
+// actor holds perm on it: what a console shows as editable. It decides
+// nothing: every change is still authorized by the call that makes it.
+// Requires roster.users.read in the tenant.
+func (s *Service) ActorMay(ctx context.Context, slug string, perm Permission, refs []string) ([]bool, error) {
+	t, err := s.tenantView(ctx, slug, PermUsersRead)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(refs))
+	for i, ref := range refs {
+		out[i] = s.authorizeOn(ctx, t, perm, ref) == nil
+	}
+	return out, nil
+}

@@ -44,6 +44,10 @@ func callsOn(f *fixture, slug, userID string) []call {
 		{"ListUserSessions", func(ctx context.Context) error { _, err := f.svc.ListUserSessions(ctx, slug, userID); return err }},
 		{"EndUserSessions", func(ctx context.Context) error { _, err := f.svc.EndUserSessions(ctx, slug, userID); return err }},
 		{"ListAudit", func(ctx context.Context) error { _, err := f.svc.ListAudit(ctx, slug, admin.AuditFilter{}); return err }},
+		{"ActorMay", func(ctx context.Context) error {
+			_, err := f.svc.ActorMay(ctx, slug, admin.PermGrantsWrite, []string{"tenant:" + slug})
+			return err
+		}},
 	}
 }
 

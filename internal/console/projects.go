@@ -99,6 +99,9 @@ func (p *matrixPage) Options(role string) template.HTML {
 type matrixProject struct {
 	*admin.Resource
 	Problems []problemLine
+	// Editable: the viewer holds roster.grants.write on the project. A
+	// column they may only read shows its roles as text, without forms.
+	Editable bool
 }
 
 // problemLine is one misconfiguration as the page says it.
@@ -137,10 +140,11 @@ type matrixRow struct {
 
 // matrixCell is what a subject holds on one project.
 type matrixCell struct {
-	Project string // the project's key
-	Grants  []*admin.Grant
-	Problem string // this user's misconfiguration on the project, if any
-	Error   string // a refusal of the change just tried here
+	Project  string // the project's key
+	Grants   []*admin.Grant
+	Problem  string // this user's misconfiguration on the project, if any
+	Error    string // a refusal of the change just tried here
+	Editable bool   // the project's column is (matrixProject.Editable)
 	// Worked out once here rather than in the template: a page has
 	// rows × columns cells.
 	ID, Label, AccessLabel string
@@ -177,6 +181,16 @@ func (p *matrixPage) AttrKey(key string) string { return hex.EncodeToString([]by
 
 // ColSpan is the number of columns of the matrix.
 func (p *matrixPage) ColSpan() int { return len(p.Projects) + 1 }
+
+// RoleName is the name of a role, for a cell the viewer may only read.
+func (p *matrixPage) RoleName(id string) string {
+	for _, r := range p.Roles {
+		if r.ID == id {
+			return r.Name
+		}
+	}
+	return id
+}
 
 // Rights is a role's permissions, for hover.
 func (p *matrixPage) Rights(id string) string {
@@ -250,6 +264,13 @@ func (c *Console) renderProjects(w http.ResponseWriter, r *http.Request, f *form
 		refs[i] = res.Ref()
 		mp := &matrixProject{Resource: res}
 		p.Projects = append(p.Projects, mp)
+	}
+	may, err := c.svc.ActorMay(ctx, slug, admin.PermGrantsWrite, refs)
+	if err != nil {
+		return err
+	}
+	for i, mp := range p.Projects {
+		mp.Editable = may[i]
 	}
 	var grants []*admin.Grant
 	for cursor := ""; len(refs) > 0; {
@@ -385,7 +406,7 @@ func (c *Console) renderProjects(w http.ResponseWriter, r *http.Request, f *form
 	for _, row := range p.Rows {
 		ms := row.matrixSubject
 		for _, mp := range p.Projects {
-			cell := &matrixCell{Project: mp.Key, Grants: byCell[ms.Key()+"@"+mp.Key],
+			cell := &matrixCell{Project: mp.Key, Grants: byCell[ms.Key()+"@"+mp.Key], Editable: mp.Editable,
 				ID: "new-" + ms.ID + "-" + p.AttrKey(mp.Key), Label: b.T("matrix.role_of", ms.Name, mp.Key),
 				AccessLabel: b.T("matrix.read_only_of", ms.Name, mp.Key),
 				Hidden:      template.HTML(formHidden + hiddenInput("subject", ms.Key()) + hiddenInput("project", mp.Key))}

@@ -389,3 +389,69 @@ func TestConsoleMatrixShowsRefusalsInTheCell(t *testing.T) {
 		t.Fatalf("a refused change changed grants: %+v", gs)
 	}
 }
+
+// TestConsoleMatrixShowsReadOnlyColumnsToThoseWhoMayNotChangeThem: a lead
+// who may change the grants of one project sees that column's cells as
+// forms and the others' as text, with no form to post.
+func TestConsoleMatrixShowsReadOnlyColumnsToThoseWhoMayNotChangeThem(t *testing.T) {
+	e := mustEnv(t)
+	e.mustTenant(t, "leadview")
+	e.mustResource(t, "leadview", "project", "P1", "Apollo", "")
+	e.mustResource(t, "leadview", "project", "P2", "Gemini", "")
+	reader, err := e.svc.CreateRole(e.staff(), "leadview", admin.NewRole{Name: "Reader", Permissions: []string{"roster.users.read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, err := e.svc.CreateRole(e.staff(), "leadview", admin.NewRole{Name: "Lead", Permissions: []string{"roster.users.read", "roster.grants.write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lia := e.mustUser(t, "leadview", "lia", admin.TypeStandard, "passphrase of the project lead")
+	no := false
+	e.svc.UpdateUser(e.staff(), "leadview", lia.ID, admin.UserPatch{MustChangePassword: &no})
+	e.mustGrant(t, "leadview", admin.SubjectUser, lia.ID, reader.ID, "tenant:leadview", "")
+	e.mustGrant(t, "leadview", admin.SubjectUser, lia.ID, lead.ID, "project:P1", "")
+	gus := e.mustUser(t, "leadview", "gus", admin.TypeStandard, "")
+	e.mustGrant(t, "leadview", admin.SubjectUser, gus.ID, reader.ID, "project:P1", "")
+	e.mustGrant(t, "leadview", admin.SubjectUser, gus.ID, reader.ID, "project:P2", "read_only")
+
+	b := e.client(t)
+	b.signIn("leadview", "lia", "passphrase of the project lead")
+	a := b.get("/t/leadview/projects")
+	if a.status != http.StatusOK {
+		t.Fatalf("matrix page: %d\n%.3000s", a.status, a.body)
+	}
+	cell := func(project string) string {
+		t.Helper()
+		start := strings.Index(a.body, `<tr data-subject="gus"`)
+		if start < 0 {
+			t.Fatalf("no row for gus\n%.4000s", a.body)
+		}
+		row := a.body[start:]
+		row = row[:strings.Index(row, "</tr>")]
+		i := strings.Index(row, `<td data-project="`+project+`"`)
+		if i < 0 {
+			t.Fatalf("no cell for %s in gus's row", project)
+		}
+		c := row[i:]
+		return c[:strings.Index(c, "</td>")]
+	}
+	if c := cell("P1"); !strings.Contains(c, "<form") || !strings.Contains(c, "<select") {
+		t.Errorf("the lead's own project is not editable:\n%s", c)
+	}
+	if c := cell("P2"); strings.Contains(c, "<form") || !strings.Contains(c, `class="role-name"`) || !strings.Contains(c, "Reader") || !strings.Contains(c, "Read-only") {
+		t.Errorf("another project's cell is not shown read-only with its role and access:\n%s", c)
+	}
+	if strings.Count(a.body, `class="team-add"`) != 1 || !strings.Contains(a.body, `class="read-only-column"`) {
+		t.Error("the add-group-as-team form is offered on a project the lead may not change")
+	}
+	// The service still refuses a change posted by hand.
+	gs := e.grantsOn(t, "leadview", "project:P2")
+	page := "/t/leadview/projects"
+	if r := b.post(page+"/grants/"+gs[0].ID, url.Values{"csrf": {b.csrf(page)}, "back": {page}, "role": {""}}); r.status != http.StatusForbidden {
+		t.Errorf("a revoke posted by hand on a read-only column: %d", r.status)
+	}
+	if len(e.grantsOn(t, "leadview", "project:P2")) != 1 {
+		t.Error("the grant on the read-only column was revoked")
+	}
+}
