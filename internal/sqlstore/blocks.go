@@ -81,10 +81,19 @@ type tenantBlocks struct {
 // blockOrder is one sort order cut into blocks.
 type blockOrder struct {
 	first []blockKey // the first key of each block, in the order's ascending order
-	tri   map[uint64]int32
-	bits  []uint64 // per trigram (tri), a set of blocks of words words
-	words int
+	// tri gives, for each trigram, where its blocks are: a row of bits (a
+	// set of blocks of words words) when it is in more than sparseMax
+	// blocks, else (encoded as ^(offset<<3 | count)) the block numbers in
+	// sparse. Most trigrams of real names and addresses are rare; a list
+	// of a few blocks costs a fraction of a row of bits.
+	tri    map[uint64]int32
+	bits   []uint64
+	sparse []int32
+	words  int
 }
+
+// sparseMax is the most blocks a trigram's list holds instead of a row of bits.
+const sparseMax = 4
 
 // blockKey is a position in a sort order: the key, and the id where the
 // key is not unique.
@@ -120,8 +129,24 @@ func (bo *blockOrder) candidates(pattern string) []uint64 {
 			clear(out)
 			return
 		}
-		for i, w := range bo.bits[int(row)*bo.words : int(row+1)*bo.words] {
-			out[i] &= w
+		if row >= 0 {
+			for i, w := range bo.bits[int(row)*bo.words : int(row+1)*bo.words] {
+				out[i] &= w
+			}
+			return
+		}
+		v := ^row
+		var keep [sparseMax]int32
+		n := 0
+		for _, b := range bo.sparse[v>>3 : v>>3+v&7] {
+			if hasBlock(out, int(b)) {
+				keep[n] = b
+				n++
+			}
+		}
+		clear(out)
+		for _, b := range keep[:n] {
+			out[b>>6] |= 1 << (b & 63)
 		}
 	})
 	return out
@@ -345,9 +370,38 @@ func (t *tx) buildOrder(ctx context.Context, tenantID, col string, size int) (*b
 		return nil, err
 	}
 	bo.words = (len(bo.first) + 63) / 64
-	bo.bits = make([]uint64, len(bo.tri)*bo.words)
+	// Each trigram's place: a row of bits, or a list of blocks.
+	counts := make([]int32, len(bo.tri))
 	for _, m := range marks {
-		bo.bits[int(m.tri)*bo.words+int(m.block>>6)] |= 1 << (m.block & 63)
+		counts[m.tri]++
+	}
+	place := make([]int32, len(counts))
+	dense := 0
+	for r, c := range counts {
+		if c > sparseMax {
+			place[r] = int32(dense)
+			dense++
+		} else {
+			place[r] = int32(len(bo.sparse))
+			bo.sparse = append(bo.sparse, make([]int32, c)...)
+			counts[r] = 0 // from here on: how many of its blocks are placed
+		}
+	}
+	bo.bits = make([]uint64, dense*bo.words)
+	for _, m := range marks {
+		if p := place[m.tri]; counts[m.tri] > sparseMax {
+			bo.bits[int(p)*bo.words+int(m.block>>6)] |= 1 << (m.block & 63)
+		} else {
+			bo.sparse[int(p)+int(counts[m.tri])] = m.block
+			counts[m.tri]++
+		}
+	}
+	for g, r := range bo.tri {
+		if c := counts[r]; c > sparseMax {
+			bo.tri[g] = place[r]
+		} else {
+			bo.tri[g] = ^(place[r]<<3 | c)
+		}
 	}
 	return bo, nil
 }
