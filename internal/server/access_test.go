@@ -37,10 +37,7 @@ type checkJSON struct {
 func TestAuthorizationOverHTTP(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		e := mustEnv(t, db)
-		e.mustTenant("acme", nil)
-		e.mustTenant("globex", nil)
-		ada, _ := e.mustMember("acme", "ada", "admin")
+		e, ada := acmeAndGlobex(t, db)
 		ann := e.mustCreateUser(ada, "acme", map[string]any{"username": "ann"})
 		bob := e.mustCreateUser(ada, "acme", map[string]any{"username": "bob", "type": "read_only"})
 		api := "/api/v1/tenants/acme"

@@ -14,10 +14,7 @@ import (
 func TestGrantEditTreeAndInheritanceOverHTTP(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		e := mustEnv(t, db)
-		e.mustTenant("acme", nil)
-		e.mustTenant("globex", nil)
-		ada, _ := e.mustMember("acme", "ada", "admin")
+		e, ada := acmeAndGlobex(t, db)
 		ann := e.mustCreateUser(ada, "acme", map[string]any{"username": "ann"})
 		api := "/api/v1/tenants/acme"
 		for _, res := range []map[string]any{

@@ -476,3 +476,14 @@ var requestIDMember = regexp.MustCompile(`,?"request_id":"[^"]*"`)
 func withoutRequestID(raw []byte) string {
 	return requestIDMember.ReplaceAllString(string(raw), "")
 }
+
+// acmeAndGlobex starts a server with two tenants, acme and globex, and
+// signs in acme's admin, ada.
+func acmeAndGlobex(t *testing.T, db *sqlstore.DB) (*env, *client) {
+	t.Helper()
+	e := mustEnv(t, db)
+	e.mustTenant("acme", nil)
+	e.mustTenant("globex", nil)
+	ada, _ := e.mustMember("acme", "ada", "admin")
+	return e, ada
+}

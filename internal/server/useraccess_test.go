@@ -14,10 +14,7 @@ import (
 func TestCreateUserWithAccessOverHTTP(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		e := mustEnv(t, db)
-		e.mustTenant("acme", nil)
-		e.mustTenant("globex", nil)
-		ada, _ := e.mustMember("acme", "ada", "admin")
+		e, ada := acmeAndGlobex(t, db)
 		api := "/api/v1/tenants/acme"
 		wantStatus(t, do(t, e.staff, "POST", "/api/v1/permissions", map[string]any{"name": "defects.edit", "kind": "write"}), http.StatusCreated)
 		r := do(t, e.staff, "POST", api+"/roles", map[string]any{"name": "Editor", "permissions": []string{"defects.edit"}})
