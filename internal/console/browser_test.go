@@ -91,7 +91,14 @@ func (e *env) signInBrowser(t *testing.T, ctx context.Context, tenant, login, pw
 // at once (no forced change).
 func (e *env) mustAdmin(t *testing.T, slug, username, pw, locale string) *admin.User {
 	t.Helper()
-	u := e.mustUser(t, slug, username, admin.TypeAdmin, pw)
+	return e.mustSignable(t, slug, username, admin.TypeAdmin, pw, locale)
+}
+
+// mustSignable creates a user of type typ who can sign in with pw at once
+// (no forced change), in locale when one is given.
+func (e *env) mustSignable(t *testing.T, slug, username string, typ admin.UserType, pw, locale string) *admin.User {
+	t.Helper()
+	u := e.mustUser(t, slug, username, typ, pw)
 	no := false
 	p := admin.UserPatch{MustChangePassword: &no}
 	if locale != "" {

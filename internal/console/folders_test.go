@@ -21,9 +21,7 @@ func TestConsoleFolderRules(t *testing.T) {
 	e.mustTenant(t, "folderso")
 	e.mustAdmin(t, "foldersh", "fay", "passphrase of the folder admin", "")
 	e.mustAdmin(t, "folderso", "oli", "passphrase of the other admin", "")
-	std := e.mustUser(t, "foldersh", "sid", admin.TypeStandard, "passphrase of a standard user")
-	no := false
-	e.svc.UpdateUser(e.staff(), "foldersh", std.ID, admin.UserPatch{MustChangePassword: &no})
+	e.mustSignable(t, "foldersh", "sid", admin.TypeStandard, "passphrase of a standard user", "")
 	gus := e.mustUser(t, "foldersh", "gus", admin.TypeStandard, "")
 	devs := e.mustGroup(t, "foldersh", "Devs")
 	e.mustResource(t, "foldersh", "project", "P1", "Apollo", "")

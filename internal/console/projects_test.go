@@ -66,9 +66,7 @@ func TestConsoleProjectMatrixRules(t *testing.T) {
 	e.mustTenant(t, "matrixo")
 	e.mustAdmin(t, "matrixh", "mia", "passphrase of the matrix admin", "")
 	e.mustAdmin(t, "matrixo", "oz", "passphrase of the other admin", "")
-	std := e.mustUser(t, "matrixh", "sam", admin.TypeStandard, "passphrase of a standard user")
-	no := false
-	e.svc.UpdateUser(e.staff(), "matrixh", std.ID, admin.UserPatch{MustChangePassword: &no})
+	std := e.mustSignable(t, "matrixh", "sam", admin.TypeStandard, "passphrase of a standard user", "")
 	gus := e.mustUser(t, "matrixh", "gus", admin.TypeStandard, "")
 	e.mustResource(t, "matrixh", "project", "P1", "Apollo", "")
 	e.mustResource(t, "matrixh", "project", "P2", "Gemini", "")
@@ -264,25 +262,13 @@ func TestBrowserProjectMatrix(t *testing.T) {
 		t.Fatalf("the grant was not changed in place: %+v", gs2)
 	}
 
-	run(t, ctx, "add red as a team of P2",
-		chromedp.Click(chromedp.CSS(`th[data-project="P2"] details.team-add summary`)),
-		chromedp.WaitVisible(chromedp.CSS(`th[data-project="P2"] select[name="group"]`)),
-		chromedp.SetValue(chromedp.CSS(`th[data-project="P2"] select[name="group"]`), red.ID),
-		chromedp.SetValue(chromedp.CSS(`th[data-project="P2"] select[name="role"]`), "auditor"),
-		chromedp.Click(chromedp.CSS(`th[data-project="P2"] .team-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`tr[data-subject="red"] td[data-project="P2"] .grant`)),
-	)
+	run(t, ctx, "add red as a team of P2", append(addTeam("P2", red.ID, "auditor"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-subject="red"] td[data-project="P2"] .grant`)))...)
 	if got := textOf(t, ctx, ".flash"); got != "The group was added as a team." {
 		t.Errorf("flash = %q", got)
 	}
-	run(t, ctx, "add blue as a second team of ann on P2",
-		chromedp.Click(chromedp.CSS(`th[data-project="P2"] details.team-add summary`)),
-		chromedp.WaitVisible(chromedp.CSS(`th[data-project="P2"] select[name="group"]`)),
-		chromedp.SetValue(chromedp.CSS(`th[data-project="P2"] select[name="group"]`), blue.ID),
-		chromedp.SetValue(chromedp.CSS(`th[data-project="P2"] select[name="role"]`), "auditor"),
-		chromedp.Click(chromedp.CSS(`th[data-project="P2"] .team-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`th[data-project="P2"] .field-error`)),
-	)
+	run(t, ctx, "add blue as a second team of ann on P2", append(addTeam("P2", blue.ID, "auditor"),
+		chromedp.WaitVisible(chromedp.CSS(`th[data-project="P2"] .field-error`)))...)
 	if got := textOf(t, ctx, `th[data-project="P2"] .field-error`); !strings.Contains(got, "ann would be on two teams of project P2") || !strings.Contains(got, "red") {
 		t.Errorf("the team_conflict in place = %q", got)
 	}
@@ -406,9 +392,7 @@ func TestConsoleMatrixShowsReadOnlyColumnsToThoseWhoMayNotChangeThem(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	lia := e.mustUser(t, "leadview", "lia", admin.TypeStandard, "passphrase of the project lead")
-	no := false
-	e.svc.UpdateUser(e.staff(), "leadview", lia.ID, admin.UserPatch{MustChangePassword: &no})
+	lia := e.mustSignable(t, "leadview", "lia", admin.TypeStandard, "passphrase of the project lead", "")
 	e.mustGrant(t, "leadview", admin.SubjectUser, lia.ID, reader.ID, "tenant:leadview", "")
 	e.mustGrant(t, "leadview", admin.SubjectUser, lia.ID, lead.ID, "project:P1", "")
 	gus := e.mustUser(t, "leadview", "gus", admin.TypeStandard, "")
@@ -453,5 +437,18 @@ func TestConsoleMatrixShowsReadOnlyColumnsToThoseWhoMayNotChangeThem(t *testing.
 	}
 	if len(e.grantsOn(t, "leadview", "project:P2")) != 1 {
 		t.Error("the grant on the read-only column was revoked")
+	}
+}
+
+// addTeam opens the "add group as team" form of a project's column and
+// submits group with role.
+func addTeam(project, group, role string) []chromedp.Action[chromedp.Void] {
+	th := `th[data-project="` + project + `"] `
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(th + `details.team-add summary`)),
+		chromedp.WaitVisible(chromedp.CSS(th + `select[name="group"]`)),
+		chromedp.SetValue(chromedp.CSS(th+`select[name="group"]`), group),
+		chromedp.SetValue(chromedp.CSS(th+`select[name="role"]`), role),
+		chromedp.Click(chromedp.CSS(th + `.team-submit`)),
 	}
 }
