@@ -59,10 +59,11 @@ type searchBlocks struct {
 	set      blockSettings
 	tenants  map[string]*tenantBlocks
 	building map[string]bool
+	small    map[string]time.Time // tenants too small for blocks, when last counted
 }
 
 func newSearchBlocks() *searchBlocks {
-	return &searchBlocks{set: defaultBlockSettings, tenants: map[string]*tenantBlocks{}, building: map[string]bool{}}
+	return &searchBlocks{set: defaultBlockSettings, tenants: map[string]*tenantBlocks{}, building: map[string]bool{}, small: map[string]time.Time{}}
 }
 
 // tenantBlocks are one tenant's blocks, immutable once built but for the
@@ -174,12 +175,29 @@ func (t *tx) blocksFor(ctx context.Context, tenantID string) *tenantBlocks {
 			return nil
 		}
 	}
+	sb.mu.Lock()
+	checked, ok := sb.small[tenantID]
+	sb.mu.Unlock()
+	if ok && time.Since(checked) < smallRecheck {
+		return nil
+	}
 	n, err := one(ctx, t, scanInt, `SELECT user_count FROM tenants WHERE id = $1`, tenantID)
-	if err == nil && n >= sb.set.MinUsers {
+	switch {
+	case err != nil:
+	case n >= sb.set.MinUsers:
 		sb.startBuild(t.db, tenantID)
+	default:
+		// Too small for blocks: not asked again for a while.
+		sb.mu.Lock()
+		sb.small[tenantID] = time.Now()
+		sb.mu.Unlock()
 	}
 	return nil
 }
+
+// smallRecheck is how long a tenant found too small for blocks is not
+// counted again.
+const smallRecheck = time.Minute
 
 // catchUp reads the change log since it was last read; false when the
 // blocks are no longer usable.
@@ -559,5 +577,6 @@ func (db *DB) setBlockSettings(s blockSettings) {
 	db.blocks.mu.Lock()
 	db.blocks.set = s
 	db.blocks.tenants = map[string]*tenantBlocks{}
+	db.blocks.small = map[string]time.Time{}
 	db.blocks.mu.Unlock()
 }
