@@ -70,11 +70,10 @@ func newSearchBlocks() *searchBlocks {
 // set of users written since.
 type tenantBlocks struct {
 	builtAt time.Time
-	version int64                  // the tenant's access_version when the build began
 	orders  map[string]*blockOrder // by sort column (sortColumns' col)
 
 	mu      sync.Mutex
-	seen    int64               // the change log has been read up to this version
+	seen    int64               // the change log has been read up to this version (at first: the build's)
 	changed map[string]struct{} // users written since the build
 	stale   bool                // too many changes, or a gap in the log
 }
@@ -289,7 +288,7 @@ func (db *DB) BuildSearchBlocks(ctx context.Context, tenantID string) error {
 			return err
 		}
 		size := max(set.Size, (n+set.MaxBlocks-1)/max(set.MaxBlocks, 1))
-		tb := &tenantBlocks{builtAt: time.Now(), version: version, seen: version, changed: map[string]struct{}{}, orders: map[string]*blockOrder{}}
+		tb := &tenantBlocks{builtAt: time.Now(), seen: version, changed: map[string]struct{}{}, orders: map[string]*blockOrder{}}
 		for _, col := range blockColumns() {
 			bo, err := t.buildOrder(ctx, tenantID, col, size)
 			if err != nil {
